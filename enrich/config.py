@@ -64,7 +64,11 @@ class Settings(BaseSettings):
     llm_budget_usd: float = 2.0
     # USD per 1M tokens (input, output) by model name; unknown models are costed at 0 and reported.
     llm_prices: dict[str, tuple[float, float]] = Field(
-        default_factory=lambda: {"gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.0), "gpt-4.1-mini": (0.40, 1.60)}
+        default_factory=lambda: {
+            "gpt-4o-mini": (0.15, 0.60),
+            "gpt-4o": (2.50, 10.0),
+            "gpt-4.1-mini": (0.40, 1.60),
+        }
     )
 
     # --- fetching
@@ -83,6 +87,9 @@ class Settings(BaseSettings):
     # --- enrichment decisions
     accept_threshold: float = 0.85
     concurrency: int = 8
+
+    # --- review web UI (`leadscore serve`); unset: a new key per server start, so sessions end with it
+    web_secret_key: SecretStr | None = None
 
     # --- scoring
     ruleset: Path | None = None

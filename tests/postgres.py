@@ -54,7 +54,9 @@ def throwaway_cluster() -> Iterator[str]:
         )
         options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
         subprocess.run(
-            _as_postgres([pg_ctl, "-D", str(data_dir), "-o", options, "-l", str(base / "log"), "-w", "start"]),
+            _as_postgres(
+                [pg_ctl, "-D", str(data_dir), "-o", options, "-l", str(base / "log"), "-w", "start"]
+            ),
             **run,
         )
         try:

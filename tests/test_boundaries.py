@@ -9,8 +9,22 @@ import pytest
 
 SCORING = Path(__file__).resolve().parent.parent / "scoring"
 FORBIDDEN = {
-    "httpx", "openai", "bs4", "requests", "urllib", "socket", "sqlalchemy", "alembic",
-    "subprocess", "enrich", "typer", "rich", "asyncio", "aiohttp", "shutil", "tempfile",
+    "httpx",
+    "openai",
+    "bs4",
+    "requests",
+    "urllib",
+    "socket",
+    "sqlalchemy",
+    "alembic",
+    "subprocess",
+    "enrich",
+    "typer",
+    "rich",
+    "asyncio",
+    "aiohttp",
+    "shutil",
+    "tempfile",
 }
 FORBIDDEN_CALLS = {"open"}
 
@@ -30,6 +44,8 @@ def test_scoring_module_imports_no_io_library(path: Path) -> None:
             names = [node.module]
         for name in names:
             root = name.split(".")[0]
-            assert root not in FORBIDDEN, f"{path.name}:{node.lineno} imports {name}: scoring/ must stay I/O-free"
+            assert root not in FORBIDDEN, (
+                f"{path.name}:{node.lineno} imports {name}: scoring/ must stay I/O-free"
+            )
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             assert node.func.id not in FORBIDDEN_CALLS, f"{path.name}:{node.lineno} calls {node.func.id}()"

@@ -11,7 +11,9 @@ from enrich.errors import SchemaMismatch
 from enrich.store.db import check_schema, create_store_engine, current_revision, head_revision
 
 
-def test_first_command_on_new_sqlite_file_creates_schema(sqlite_url: str, run_cli: Callable[..., object]) -> None:
+def test_first_command_on_new_sqlite_file_creates_schema(
+    sqlite_url: str, run_cli: Callable[..., object]
+) -> None:
     result = run_cli("--db", sqlite_url, "status", "--json")
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert current_revision(create_store_engine(sqlite_url)) == head_revision()

@@ -13,7 +13,8 @@ from sqlalchemy import Engine
 from enrich.config import Settings
 from enrich.store.db import check_schema, create_store_engine
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-?]*[ -/]*[@-~]")
+# The ANSI alternative comes first, so a whole escape sequence goes, not just its ESC byte.
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean_text(text: object) -> str:

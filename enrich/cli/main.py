@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from enrich import __version__
-from enrich.cli import data
+from enrich.cli import backtest, crm, data, fetch, review, runs, scoring, web
 from enrich.cli.context import AppContext, clean_text
 from enrich.config import load_settings
 from enrich.errors import InputError, LeadscoreError
@@ -57,6 +57,13 @@ def root(
 
 
 data.register(app)
+backtest.register(app)
+scoring.register(app)
+crm.register(app)
+review.register(app)
+web.register(app)
+runs.register(app)
+fetch.register(app)
 
 
 def _report(err: LeadscoreError, console: Console) -> None:
