@@ -130,7 +130,7 @@ def load_settings(toml_file: Path | None = None, **overrides: Any) -> Settings:
     if toml_file is not None:
         if not toml_file.is_file():
             raise ConfigError(f"config file not found: {toml_file}")
-        config = SettingsConfigDict(**{**Settings.model_config, "toml_file": toml_file})  # type: ignore[typeddict-item]
+        config = SettingsConfigDict(**{**Settings.model_config, "toml_file": toml_file})
         settings_cls = type("Settings", (Settings,), {"model_config": config})
     try:
         return settings_cls(**clean)

@@ -278,6 +278,15 @@ class Calibration:
         return self.heldout_interval.low <= 0.5
 
     @property
+    def rule_count(self) -> int:
+        """Rules the written ruleset holds, the base rule included (0 when there is no signal)."""
+        if self.no_signal:
+            return 0
+        return sum(len(rule_bins(column)) for column in self.model.columns) + (
+            1 if self.model.base_points else 0
+        )
+
+    @property
     def handoff_threshold(self) -> int:
         green = next((band for band in self.bands if band.name == "green"), None)
         return green.threshold if green is not None else FIT_CAP

@@ -46,6 +46,9 @@ def test_calibrated_x_education_ruleset_loads_and_holds_up_on_the_test_split(
     }
     used = {c["column"] for c in summary["columns"] if c["status"] == "used"}
     assert {"Last Activity", "Last Notable Activity"} <= used
+    assert "'Select'" not in output.read_text(encoding="utf-8"), (
+        "the unfilled-dropdown placeholder is missing"
+    )
     ruleset = load_ruleset(output.read_bytes(), str(output))
     assert ruleset.ref.name == "x-education" and ruleset.custom_fields
     report = run_cli(

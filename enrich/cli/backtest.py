@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from enrich.backtest_io import (
     Case,
@@ -77,10 +78,10 @@ def _parse_map(pairs: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
-def _warn(app_ctx: AppContext, warnings: list[str], *, quiet: bool) -> None:
-    if not quiet:
-        for warning in warnings:
-            app_ctx.err_console.print(f"[yellow]warning:[/] {clean_text(warning)}", highlight=False)
+def _warn(app_ctx: AppContext, warnings: list[str]) -> None:
+    """Warnings go to stderr, so ``--json`` output stays one clean object (it lists them too)."""
+    for warning in warnings:
+        app_ctx.err_console.print(f"[yellow]warning:[/] {escape(clean_text(warning))}", highlight=False)
 
 
 def _recorders_from_csv(
@@ -163,7 +164,7 @@ def backtest_command(
         assert outcomes is not None
         recorders, warnings = _recorders_from_store(app_ctx, outcomes, rulesets, ignore_unknown)
         source = f"{outcomes.name} (store accounts, engagement as of each decision date)"
-    _warn(app_ctx, warnings, quiet=False)
+    _warn(app_ctx, warnings)
     cases = [recorder.cases() for recorder in recorders]
     try:
         comparison: Comparison | None = None
@@ -190,7 +191,7 @@ def backtest_command(
         return
     view.show_backtest(app_ctx.console, reports, comparison)
     if html is not None:
-        app_ctx.console.print(f"wrote {clean_text(html)}", highlight=False)
+        app_ctx.console.print(f"wrote {clean_text(html)}", highlight=False, markup=False)
 
 
 def calibrate_command(
@@ -264,14 +265,12 @@ def _calibration_json(calibration: Calibration, output: Path) -> dict[str, Any]:
         "heldout_auc_ci": interval.to_list(),
         "fold_aucs": [round(auc, 4) for auc in calibration.fold_aucs],
         "no_signal": calibration.no_signal,
-        "rules": sum(1 for column in calibration.model.columns for points in column.points if points)
-        if not calibration.no_signal
-        else 0,
+        "rules": calibration.rule_count,
         "bands": {
             band.name: {
                 "threshold": band.threshold,
                 "share": round(band.share, 4),
-                "conversion_rate": band.conversion_rate,
+                "conversion_rate": None if band.conversion_rate is None else round(band.conversion_rate, 4),
             }
             for band in calibration.bands
         },

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -131,14 +132,16 @@ def show_calibration(console: Console, calibration: Calibration, output: str) ->
             "No rules were written; the candidate bins are listed as comments.",
         )
     else:
-        rules = sum(1 for column in calibration.model.columns for points in column.points if points)
         bands = "; ".join(
             f"{band.name} ≥ {band.threshold}: {_pct(band.share)} of leads, "
             f"{_pct(band.conversion_rate)} converted"
             for band in calibration.bands
         )
-        console.print(f"{rules} bins earn points; bands on the calibration data: {bands}", highlight=False)
-    console.print(f"wrote {clean_text(output)}", highlight=False)
+        console.print(
+            f"{calibration.rule_count} rules (base included); bands on the calibration data: {bands}",
+            highlight=False,
+        )
+    console.print(f"wrote {clean_text(output)}", highlight=False, markup=False)
 
 
 def show_journey_check(console: Console, check: JourneyCheck) -> None:
@@ -168,13 +171,18 @@ def show_journey_check(console: Console, check: JourneyCheck) -> None:
         console.print("every asset in the data is mapped to the journey", highlight=False)
     for phase in check.empty_phases:
         console.print(
-            f"[yellow]warning:[/] phase {clean_text(phase)!r} has no assets mapped to it", highlight=False
+            f"[yellow]warning:[/] phase {escape(clean_text(phase))!r} has no assets mapped to it",
+            highlight=False,
         )
     for phase in check.unseen_phases:
-        console.print(f"note: no activity in the data reached phase {clean_text(phase)!r}", highlight=False)
+        console.print(
+            f"note: no activity in the data reached phase {clean_text(phase)!r}",
+            highlight=False,
+            markup=False,
+        )
     if check.unused_patterns:
         unused = ", ".join(clean_text(pattern) for pattern in check.unused_patterns)
-        console.print(f"note: patterns that matched no activity: {unused}", highlight=False)
+        console.print(f"note: patterns that matched no activity: {unused}", highlight=False, markup=False)
 
 
 def show_funnel(console: Console, funnel: Funnel) -> None:

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from enrich import __version__
-from enrich.cli import backtest, crm, data, fetch, review, runs, scoring, web
+from enrich.cli import backtest, crm, data, demo, enrich, fetch, review, runs, scoring, web
 from enrich.cli.context import AppContext, clean_text
 from enrich.config import load_settings
 from enrich.errors import InputError, LeadscoreError
@@ -57,6 +57,8 @@ def root(
 
 
 data.register(app)
+enrich.register(app)
+demo.register(app)
 backtest.register(app)
 scoring.register(app)
 crm.register(app)
@@ -71,7 +73,7 @@ def _report(err: LeadscoreError, console: Console) -> None:
     if isinstance(err, InputError):
         shown = err.problems[:50]
         for problem in shown:
-            console.print(f"  {clean_text(problem)}", highlight=False, markup=False)
+            console.print(f"  {clean_text(problem)}", highlight=False, markup=False, soft_wrap=True)
         if len(err.problems) > len(shown):
             console.print(f"  … and {len(err.problems) - len(shown)} more", highlight=False, markup=False)
     if err.hint:

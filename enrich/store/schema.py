@@ -1,4 +1,4 @@
-"""Tables (SQLAlchemy Core). DESIGN §3. Changes go through a new Alembic migration, never an edit of an old one.
+"""Tables (SQLAlchemy Core), DESIGN §3. Changes go through a new Alembic migration, never an edit.
 
 Conventions: times are timezone-aware UTC; JSON columns hold small documents only; every value of a
 firmographic field, whatever its source, is a ``field_value`` row with provenance, and the ``account``
@@ -6,6 +6,9 @@ columns are a cache of the current best accepted value (see ``enrich.store.value
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +26,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -35,8 +40,29 @@ NAMING = {
 metadata = MetaData(naming_convention=NAMING)
 
 
-def _ts(name: str, *, nullable: bool = True, index: bool = False) -> Column[object]:
-    return Column(name, DateTime(timezone=True), nullable=nullable, index=index)
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite stores no zone and hands back naive datetimes; this type writes UTC and always returns
+    aware UTC datetimes, so no caller has to guess (same DDL as ``DateTime(timezone=True)``).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if not isinstance(value, datetime):
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(name: str, *, nullable: bool = True, index: bool = False) -> Column[datetime]:
+    return Column(name, UtcDateTime(), nullable=nullable, index=index)
 
 
 # Firmographic fields that live as columns on account (the current accepted value).

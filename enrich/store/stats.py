@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, select
 
 from enrich.store.schema import account, activity, contact, field_value, score
 
@@ -27,10 +27,10 @@ def store_status(engine: Engine) -> dict[str, Any]:
         missing: dict[str, int] = {}
         for name in REPORTED_FIELDS:
             column = account.c[name]
-            condition = column.is_(None)
             range_column = account.c.get(f"{name}_range")
-            if range_column is not None:
-                condition = condition & range_column.is_(None)
+            condition = (
+                column.is_(None) if range_column is None else and_(column.is_(None), range_column.is_(None))
+            )
             missing[name] = conn.scalar(select(func.count()).select_from(account).where(live, condition)) or 0
         return {
             "accounts": accounts,

@@ -1,0 +1,320 @@
+"""The enrichment worker: plan the gaps into the job queue, then lease → research → decide → record.
+
+``plan`` runs the gap finder over the live accounts and queues one job per account with gaps (value of
+information as priority). ``work`` leases jobs in small batches and researches up to ``concurrency``
+accounts at once (the fetcher keeps each host at one request at a time). Each account's results are
+written in ONE transaction together with the job's completion, guarded by the job's fencing token:
+a worker killed mid-run writes nothing half, its lease expires, and the next run picks the account up
+again without fetching fresh pages a second time (page cache). Ctrl-C and an exhausted LLM budget
+release the leases at once and end the run cleanly; the next run resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+
+from enrich.errors import BudgetExceeded, UpstreamError
+from enrich.fetch.fetcher import Fetcher
+from enrich.gaps import RESEARCHABLE_FIELDS, KnownValue, derive_domain, find_gaps
+from enrich.llm.research import SmartFieldResearcher
+from enrich.llm.smart_fields import SmartField
+from enrich.research import EXTRA_FACTS, Outcome, Target, research_account
+from enrich.store import jobs
+from enrich.store.jobs import Lease
+from enrich.store.research_log import record_value_once
+from enrich.store.schema import account, contact, field_value, page, run
+from enrich.store.values import current_values
+from scoring.fields import account_record
+from scoring.ruleset import Ruleset
+
+Clock = Callable[[], datetime]
+ProgressHook = Callable[["RunSummary"], None]
+PLAN_BATCH = 500
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class EnrichOptions:
+    fields: tuple[str, ...] = RESEARCHABLE_FIELDS
+    limit: int | None = None
+    stale_after: timedelta | None = None
+    concurrency: int = 8
+    only_decisive: bool = False
+    accept_threshold: float = 0.85
+    max_pages: int = 6
+    lease: timedelta = timedelta(minutes=10)
+    recheck_after: timedelta = timedelta(days=7)  # an account researched this recently is not asked again
+    owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+
+@dataclass
+class RunSummary:
+    run_id: int = 0
+    planned: int = 0
+    accounts_done: int = 0
+    accounts_failed: int = 0
+    fields_accepted: int = 0
+    pending_review: int = 0
+    rejected: int = 0
+    pages_fetched: int = 0
+    pages_from_cache: int = 0
+    refusals: Counter[str] = field(default_factory=Counter)
+    problems: Counter[str] = field(default_factory=Counter)
+    needs_llm: Counter[str] = field(default_factory=Counter)
+    llm_calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    stopped: str | None = None  # why the run ended early (budget, interrupted)
+    rescored: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "planned": self.planned,
+            "accounts_done": self.accounts_done,
+            "accounts_failed": self.accounts_failed,
+            "fields_accepted": self.fields_accepted,
+            "pending_review": self.pending_review,
+            "rejected": self.rejected,
+            "pages_fetched": self.pages_fetched,
+            "pages_from_cache": self.pages_from_cache,
+            "refusals": dict(self.refusals),
+            "problems": dict(self.problems),
+            "needs_llm": dict(self.needs_llm),
+            "llm_calls": self.llm_calls,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "cost_usd": round(self.cost_usd, 6),
+            "stopped": self.stopped,
+            "rescored": self.rescored,
+        }
+
+
+def plan(engine: Engine, options: EnrichOptions, *, now: datetime, ruleset: Ruleset | None = None) -> int:
+    """Queue every live account with gaps (idempotent); returns how many accounts were queued."""
+    queued = 0
+    last_id = 0
+    while True:
+        with engine.begin() as conn:
+            rows = (
+                conn.execute(
+                    select(account)
+                    .where(account.c.merged_into_id.is_(None), account.c.id > last_id)
+                    .order_by(account.c.id)
+                    .limit(PLAN_BATCH)
+                )
+                .mappings()
+                .all()
+            )
+            if not rows:
+                return queued
+            last_id = rows[-1]["id"]
+            ids = [row["id"] for row in rows]
+            known = current_values(conn, "account", ids)
+            value_ids = [stored.id for fields in known.values() for stored in fields.values()]
+            verified = dict(
+                conn.execute(
+                    select(field_value.c.id, field_value.c.verified_at).where(field_value.c.id.in_(value_ids))
+                ).all()
+            )
+            emails: dict[int, list[str | None]] = {}
+            for account_id, email in conn.execute(
+                select(contact.c.account_id, contact.c.email).where(contact.c.account_id.in_(ids))
+            ):
+                emails.setdefault(account_id, []).append(email)
+            entries: list[tuple[int, float, Mapping[str, Any]]] = []
+            for row in rows:
+                record = account_record(dict(row), ruleset.custom_fields if ruleset else {})
+                metadata = {
+                    name: KnownValue(
+                        name,
+                        stored.candidate.source_kind,
+                        stored.candidate.confidence,
+                        stored.observed_at,
+                        verified.get(stored.id),
+                    )
+                    for name, stored in known.get(row["id"], {}).items()
+                    if stored.status == "accepted"
+                }
+                gaps = find_gaps(
+                    row["id"],
+                    record,
+                    metadata,
+                    now=now,
+                    fields=options.fields,
+                    stale_after=options.stale_after,
+                    accept_threshold=options.accept_threshold,
+                    ruleset=ruleset,
+                    only_decisive=options.only_decisive,
+                )
+                if not gaps.gaps:
+                    continue
+                domain = row["domain"] or derive_domain(emails.get(row["id"], []))
+                payload = {
+                    "fields": [gap.field for gap in gaps.gaps],
+                    "reasons": {gap.field: gap.reason for gap in gaps.gaps},
+                    "domain": domain,
+                    "domain_derived": row["domain"] is None and domain is not None,
+                }
+                entries.append((row["id"], gaps.value, payload))
+                if options.limit is not None and queued + len(entries) >= options.limit:
+                    break  # may queue fewer when some were researched recently; the next run goes on
+            queued += jobs.enqueue(conn, entries, now=now, recheck_after=options.recheck_after)
+            if options.limit is not None and queued >= options.limit:
+                return queued
+
+
+def _target(engine: Engine, lease: Lease) -> Target:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(account.c.name, account.c.domain, account.c.website).where(
+                account.c.id == lease.account_id
+            )
+        ).one()
+    domain = row.domain or lease.payload.get("domain")
+    website = row.website if row.domain or not lease.payload.get("domain_derived") else None
+    return Target(lease.account_id, row.name, domain, website)
+
+
+def _record(engine: Engine, lease: Lease, outcome: Outcome, *, run_id: int, now: datetime) -> None:
+    """Write one account's results and finish its job in one transaction (fenced)."""
+    with engine.begin() as conn:
+        for candidate, status in outcome.values:
+            record_value_once(
+                conn, "account", lease.account_id, candidate, status=status, now=now, run_id=run_id
+            )
+        for url, kind in outcome.page_kinds.items():
+            conn.execute(update(page).where(page.c.url == url).values(classification=kind))
+        error = outcome.problem if not outcome.values else None
+        jobs.finish(conn, lease, now=now, error=error)
+
+
+def _count(summary: RunSummary, outcome: Outcome) -> None:
+    summary.accounts_done += 1
+    summary.fields_accepted += outcome.count("accepted")
+    summary.pending_review += outcome.count("pending_review")
+    summary.rejected += outcome.count("rejected")
+    summary.pages_fetched += sum(1 for p in outcome.pages if not p.from_cache)
+    summary.pages_from_cache += sum(1 for p in outcome.pages if p.from_cache)
+    summary.refusals.update(reason for _, reason in outcome.refused)
+    if outcome.problem:
+        summary.problems[outcome.problem.split(" (")[0].split(":")[0]] += 1
+    summary.needs_llm.update(outcome.needs_llm)
+    for result in outcome.llm_results:
+        if not result.cached:
+            summary.llm_calls += 1
+            summary.tokens_in += result.tokens_in
+            summary.tokens_out += result.tokens_out
+            summary.cost_usd += result.cost_usd
+
+
+async def work(
+    engine: Engine,
+    fetcher: Fetcher,
+    options: EnrichOptions,
+    summary: RunSummary,
+    *,
+    clock: Clock = utc_now,
+    researcher: SmartFieldResearcher | None = None,
+    smart_fields: dict[str, SmartField] | None = None,
+    allowed_industries: Sequence[str] | None = None,
+    progress: ProgressHook | None = None,
+) -> None:
+    """Lease and research queued accounts until the queue is empty, the budget is spent or Ctrl-C."""
+    semaphore = asyncio.Semaphore(max(1, options.concurrency))
+    held: dict[int, Lease] = {}
+
+    async def one(lease: Lease) -> None:
+        async with semaphore:
+            target = _target(engine, lease)
+            fields = [name for name in lease.payload.get("fields", options.fields)]
+            try:
+                outcome = await research_account(
+                    target,
+                    [*fields, *EXTRA_FACTS],
+                    fetcher=fetcher,
+                    now=clock(),
+                    accept_threshold=options.accept_threshold,
+                    max_pages=options.max_pages,
+                    researcher=researcher,
+                    smart_fields=smart_fields,
+                    allowed_industries=allowed_industries,
+                )
+            except UpstreamError as error:
+                summary.accounts_failed += 1
+                summary.problems["llm unavailable"] += 1
+                jobs.release(engine, [lease], now=clock(), error=str(error))
+                held.pop(lease.job_id, None)
+                return
+            _record(engine, lease, outcome, run_id=summary.run_id, now=clock())
+            held.pop(lease.job_id, None)
+            _count(summary, outcome)
+            if progress is not None:
+                progress(summary)
+
+    try:
+        while True:
+            batch = jobs.claim(
+                engine,
+                owner=options.owner,
+                now=clock(),
+                lease=options.lease,
+                limit=max(1, options.concurrency) * 2,
+            )
+            if not batch:
+                return
+            held.update({lease.job_id: lease for lease in batch})
+            await asyncio.gather(*(one(lease) for lease in batch))
+    except BudgetExceeded as exhausted:
+        summary.stopped = f"LLM budget exhausted: {exhausted}"
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        summary.stopped = "interrupted"
+        raise
+    finally:
+        if held:
+            jobs.release(engine, list(held.values()), now=clock(), error=summary.stopped)
+
+
+def start_run(engine: Engine, *, now: datetime, detail: Mapping[str, Any]) -> int:
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                insert(run).returning(run.c.id),
+                {
+                    "kind": "enrich",
+                    "status": "running",
+                    "started_at": now,
+                    "counts": {},
+                    "detail": dict(detail),
+                },
+            ).scalar_one()
+        )
+
+
+def finish_run(engine: Engine, summary: RunSummary, *, now: datetime, status: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(run)
+            .where(run.c.id == summary.run_id)
+            .values(
+                status=status,
+                finished_at=now,
+                counts=summary.to_dict(),
+                tokens_in=summary.tokens_in,
+                tokens_out=summary.tokens_out,
+                cost_usd=summary.cost_usd,
+            )
+        )
