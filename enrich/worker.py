@@ -236,6 +236,9 @@ async def work(
     """Lease and research queued accounts until the queue is empty, the budget is spent or Ctrl-C."""
     semaphore = asyncio.Semaphore(max(1, options.concurrency))
     held: dict[int, Lease] = {}
+    jobs.reap_dead_local_leases(
+        engine, host=options.owner.rsplit(":", 1)[0], alive=jobs.process_alive, now=clock()
+    )
 
     async def one(lease: Lease) -> None:
         async with semaphore:

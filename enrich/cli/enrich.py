@@ -219,6 +219,12 @@ def enrich(
         Path | None, typer.Option("--ruleset", help="Ruleset for value of information and re-scoring.")
     ] = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Deterministic extractors only.")] = False,
+    lease_seconds: Annotated[
+        int,
+        typer.Option(
+            "--lease-seconds", min=5, help="How long a claimed account stays reserved to this worker."
+        ),
+    ] = 600,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Research accounts with missing or stale firmographic fields on their own websites.
@@ -237,6 +243,7 @@ def enrich(
         only_decisive=only_decisive,
         accept_threshold=settings.accept_threshold,
         max_pages=settings.fetch_max_pages,
+        lease=timedelta(seconds=lease_seconds),
     )
     ruleset = load_configured_ruleset(settings, ruleset_file)
     summary = run_enrichment(app_ctx, options, ruleset=ruleset, use_llm=not no_llm, show_progress=not as_json)

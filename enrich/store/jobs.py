@@ -10,7 +10,8 @@ double-claim; on SQLite the single ``UPDATE … RETURNING`` statement is atomic 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -176,3 +177,32 @@ def release(engine: Engine, leases: Sequence[Lease], *, now: datetime, error: st
 def queue_counts(conn: Connection, kind: str = KIND_ENRICH) -> dict[str, int]:
     rows = conn.execute(select(job.c.state, func.count()).where(job.c.kind == kind).group_by(job.c.state))
     return {state: int(count) for state, count in rows}
+
+
+def reap_dead_local_leases(engine: Engine, *, host: str, alive: Callable[[int], bool], now: datetime) -> int:
+    """Expire leases held by workers on this host whose process is gone (killed, crashed).
+
+    Owners are ``host:pid``; a lease of a dead local process need not wait for ``lease_until``. Leases
+    of other hosts always wait for their expiry (we cannot see their processes).
+    """
+    with engine.begin() as conn:
+        held = conn.execute(
+            select(job.c.id, job.c.lease_owner).where(
+                job.c.state == "leased", job.c.lease_owner.like(f"{host}:%")
+            )
+        ).all()
+        dead = [row.id for row in held if not alive(int(row.lease_owner.rsplit(":", 1)[1]))]
+        if dead:
+            conn.execute(update(job).where(job.c.id.in_(dead)).values(lease_until=now))
+    return len(dead)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
