@@ -1,9 +1,9 @@
 """The enrichment worker: plan the gaps into the job queue, then lease → research → decide → record.
 
 ``plan`` runs the gap finder over the live accounts and queues one job per account with gaps (value of
-information as priority). ``work`` leases jobs in small batches and researches up to ``concurrency``
-accounts at once (the fetcher keeps each host at one request at a time). Each account's results are
-written in ONE transaction together with the job's completion, guarded by the job's fencing token:
+information as priority). ``work`` keeps up to ``concurrency`` accounts in research at once, leasing
+a job whenever a slot frees up (the fetcher keeps each host at one request at a time). Each account's
+results are written in ONE transaction together with the job's completion, guarded by the job's fencing token:
 a worker killed mid-run writes nothing half, its lease expires, and the next run picks the account up
 again without fetching fresh pages a second time (page cache). Ctrl-C and an exhausted LLM budget
 release the leases at once and end the run cleanly; the next run resumes.
@@ -16,8 +16,10 @@ import os
 import socket
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
@@ -77,7 +79,8 @@ class RunSummary:
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
-    stopped: str | None = None  # why the run ended early (budget, interrupted)
+    stopped: str | None = None  # why the run ended early (budget, LLM unavailable, interrupted)
+    llm_unavailable: str | None = None  # the LLM failure that stopped the run (exit code 3)
     rescored: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,6 +102,7 @@ class RunSummary:
             "tokens_out": self.tokens_out,
             "cost_usd": round(self.cost_usd, 6),
             "stopped": self.stopped,
+            "llm_unavailable": self.llm_unavailable,
             "rescored": self.rescored,
         }
 
@@ -145,6 +149,7 @@ def plan(engine: Engine, options: EnrichOptions, *, now: datetime, ruleset: Rule
                         stored.candidate.confidence,
                         stored.observed_at,
                         verified.get(stored.id),
+                        stored.decided_by,
                     )
                     for name, stored in known.get(row["id"], {}).items()
                     if stored.status == "accepted"
@@ -213,12 +218,6 @@ def _count(summary: RunSummary, outcome: Outcome) -> None:
     if outcome.problem:
         summary.problems[outcome.problem.split(" (")[0].split(":")[0]] += 1
     summary.needs_llm.update(outcome.needs_llm)
-    for result in outcome.llm_results:
-        if not result.cached:
-            summary.llm_calls += 1
-            summary.tokens_in += result.tokens_in
-            summary.tokens_out += result.tokens_out
-            summary.cost_usd += result.cost_usd
 
 
 async def work(
@@ -233,62 +232,104 @@ async def work(
     allowed_industries: Sequence[str] | None = None,
     progress: ProgressHook | None = None,
 ) -> None:
-    """Lease and research queued accounts until the queue is empty, the budget is spent or Ctrl-C."""
-    semaphore = asyncio.Semaphore(max(1, options.concurrency))
+    """Lease and research queued accounts until the queue is empty, the budget is spent or Ctrl-C.
+
+    A pool, not batches: whenever one of the ``concurrency`` slots frees up, one more job is leased,
+    so a slow site never holds up the accounts that were leased with it.
+    """
+    slots = max(1, options.concurrency)
     held: dict[int, Lease] = {}
+    running: set[asyncio.Task[None]] = set()
+    # One writer thread: an account's transaction (tens of statements) must not stall the event loop
+    # while other accounts' responses arrive, and one writer never contends with itself for SQLite's lock.
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadscore-writer")
+    loop = asyncio.get_running_loop()
     jobs.reap_dead_local_leases(
         engine, host=options.owner.rsplit(":", 1)[0], alive=jobs.process_alive, now=clock()
     )
 
     async def one(lease: Lease) -> None:
-        async with semaphore:
-            target = _target(engine, lease)
-            fields = [name for name in lease.payload.get("fields", options.fields)]
-            try:
-                outcome = await research_account(
-                    target,
-                    [*fields, *EXTRA_FACTS],
-                    fetcher=fetcher,
-                    now=clock(),
-                    accept_threshold=options.accept_threshold,
-                    max_pages=options.max_pages,
-                    researcher=researcher,
-                    smart_fields=smart_fields,
-                    allowed_industries=allowed_industries,
-                )
-            except UpstreamError as error:
-                summary.accounts_failed += 1
-                summary.problems["llm unavailable"] += 1
-                jobs.release(engine, [lease], now=clock(), error=str(error))
-                held.pop(lease.job_id, None)
-                return
-            _record(engine, lease, outcome, run_id=summary.run_id, now=clock())
-            held.pop(lease.job_id, None)
-            _count(summary, outcome)
-            if progress is not None:
-                progress(summary)
+        target = _target(engine, lease)
+        fields = [name for name in lease.payload.get("fields", options.fields)]
+        try:
+            outcome = await research_account(
+                target,
+                [*fields, *EXTRA_FACTS],
+                fetcher=fetcher,
+                now=clock(),
+                accept_threshold=options.accept_threshold,
+                max_pages=options.max_pages,
+                researcher=researcher,
+                smart_fields=smart_fields,
+                allowed_industries=allowed_industries,
+            )
+        except UpstreamError:
+            # The LLM failed after its retries and would fail for every account: the run stops and the
+            # lease is released below (released here, it was claimed again at once: an endless loop).
+            summary.accounts_failed += 1
+            summary.problems["llm unavailable"] += 1
+            raise
+        await loop.run_in_executor(
+            writer, partial(_record, engine, lease, outcome, run_id=summary.run_id, now=clock())
+        )
+        held.pop(lease.job_id, None)
+        _count(summary, outcome)
+        if progress is not None:
+            progress(summary)
 
+    queue_empty = False
     try:
         while True:
-            batch = jobs.claim(
-                engine,
-                owner=options.owner,
-                now=clock(),
-                lease=options.lease,
-                limit=max(1, options.concurrency) * 2,
-            )
-            if not batch:
+            free = slots - len(running)
+            if free > 0 and not queue_empty:
+                batch = jobs.claim(engine, owner=options.owner, now=clock(), lease=options.lease, limit=free)
+                queue_empty = not batch
+                for lease in batch:
+                    held[lease.job_id] = lease
+                    running.add(asyncio.create_task(one(lease)))
+            if not running:
                 return
-            held.update({lease.job_id: lease for lease in batch})
-            await asyncio.gather(*(one(lease) for lease in batch))
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # re-raises BudgetExceeded and bugs
     except BudgetExceeded as exhausted:
         summary.stopped = f"LLM budget exhausted: {exhausted}"
+        await _let_finish(running)
+    except UpstreamError as unavailable:
+        summary.stopped = summary.llm_unavailable = f"LLM unavailable: {unavailable}"
+        await _let_finish(running)
     except (asyncio.CancelledError, KeyboardInterrupt):
         summary.stopped = "interrupted"
         raise
     finally:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+        # A transaction already handed to the writer completes (or fails its fence) before the
+        # remaining leases are given back, so a lease is never released under a committing write.
+        writer.shutdown(wait=True)
         if held:
             jobs.release(engine, list(held.values()), now=clock(), error=summary.stopped)
+        if researcher is not None:  # what the run paid for, accounts left unfinished included
+            usage = researcher.budget.usage
+            summary.llm_calls, summary.cost_usd = usage.calls, usage.cost_usd
+            summary.tokens_in, summary.tokens_out = usage.tokens_in, usage.tokens_out
+
+
+async def _let_finish(running: set[asyncio.Task[None]]) -> None:
+    """Wait for the accounts in flight when the run stops: their LLM calls are sent and paid for, so
+    their answers are recorded and cached rather than thrown away (no prompt is paid for twice).
+
+    No account is leased after the stop; one that hits the budget or the LLM failure too ends without
+    writing and its lease is released. Anything else is a bug and raises.
+    """
+    for ended in await asyncio.gather(*running, return_exceptions=True):
+        if isinstance(ended, BaseException) and not isinstance(
+            ended, BudgetExceeded | UpstreamError | asyncio.CancelledError
+        ):
+            raise ended
+    running.clear()
 
 
 def start_run(engine: Engine, *, now: datetime, detail: Mapping[str, Any]) -> int:

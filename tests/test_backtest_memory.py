@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.peak_memory import run_cli_measured
 
 ROWS = 1_000_000
 PEAK_RSS_LIMIT_MB = 400  # measured about 190 MB on the development machine
 
 # the Mittelstand example: > 50 employees 50 points, target industry 30, DACH 20
 RULESET = Path(__file__).resolve().parent.parent / "examples" / "rulesets" / "mittelstand.toml"
-
-_CHILD = (
-    "import resource, sys\n"
-    "from enrich.cli.main import main\n"
-    "code = main(sys.argv[1:])\n"
-    "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-    "sys.exit(code)\n"
-)
 
 
 def _write_leads(path: Path) -> None:
@@ -53,18 +45,10 @@ def test_backtest_of_a_million_leads_streams_in_bounded_memory(tmp_path: Path) -
     leads = tmp_path / "leads.csv"
     _write_leads(leads)
     args = ["backtest", "--ruleset", str(RULESET), "--data", str(leads), "--outcome", "converted", "--json"]
-    child = subprocess.run(
-        [sys.executable, "-c", _CHILD, *args],
-        capture_output=True,
-        text=True,
-        timeout=540,
-        cwd=tmp_path,
-        check=False,
-    )
+    child, peak_mb = run_cli_measured(args, cwd=tmp_path, timeout=540)
     assert child.returncode == 0, child.stderr
     report = json.loads(child.stdout)
     assert report["n"] == ROWS
     assert 0.6 < report["auc"] < 0.9
-    peak_mb = int(child.stderr.rsplit("PEAK_RSS_KB", 1)[1].split()[0]) / 1024
     print(f"peak RSS backtesting {ROWS:,} rows: {peak_mb:.0f} MB")
     assert peak_mb < PEAK_RSS_LIMIT_MB

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,21 +11,13 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 
 from enrich.store.schema import account, activity, contact, score
+from tests.peak_memory import run_cli_measured
 
 ACCOUNTS = 100_000
 ACTIVITIES_PER_CONTACT = 3
 LIMIT_MB = 300
 AS_OF = datetime(2024, 6, 1, tzinfo=UTC)
 ASSETS = ["whitepaper-a", "webinar-b", "pricing-page", "blog-c", "cta-contact-us", "unmapped-x"]
-
-# Runs the real CLI in a child process and prints the child's own peak RSS (Linux: ru_maxrss in KiB).
-CHILD = (
-    "import resource, sys\n"
-    "from enrich.cli.main import main\n"
-    "code = main(sys.argv[1:])\n"
-    "print('peak_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-    "sys.exit(code)\n"
-)
 
 
 def _fill(engine: Engine) -> None:
@@ -88,16 +78,9 @@ def _fill(engine: Engine) -> None:
 @pytest.mark.timeout(900)
 def test_scoring_100k_accounts_stays_under_300_mb(store: Engine, sqlite_url: str, tmp_path: Path) -> None:
     _fill(store)
-    child = subprocess.run(
-        [sys.executable, "-c", CHILD, "--db", sqlite_url, "score", "--as-of", "2024-06-01", "--json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=850,
-        check=False,
-    )
+    args = ["--db", sqlite_url, "score", "--as-of", "2024-06-01", "--json"]
+    child, peak_mb = run_cli_measured(args, cwd=tmp_path, timeout=850)
     assert child.returncode == 0, child.stderr
-    peak_mb = int(child.stderr.split("peak_kib")[1].split()[0]) / 1024
     summary = json.loads(child.stdout)
     print(f"scored {summary['scored']:,} accounts in {summary['seconds']:.1f}s, peak RSS {peak_mb:.0f} MB")
     assert summary["scored"] == ACCOUNTS
