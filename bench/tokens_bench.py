@@ -1,12 +1,18 @@
 """LLM tokens per filled field: snippet selection vs sending every cleaned page whole. Target: ≤ 1/5.
 
 For each fixture company (tests/fixtures/llm, and tests/fixtures/sp500/sites/ when present) and each
-built-in smart field, the real prompt is rendered twice, once over the selected snippets and once
-over the whole visible text of all the company's pages, and its tokens estimated (characters / 4,
-the estimate the budget uses: messages and JSON schema) plus a typical reply (REPLY_TOKENS). A field
-counts as *filled* when its labelled evidence quote lies inside the selected snippets (snippet mode)
-or on any page (whole-page mode); companies without labels count every field that gets a call. No
-model is called.
+built-in smart field with a known true value, the real request is built twice by the same code
+(``SmartFieldResearcher.build_request``: the same system message, question, JSON schema and snippet
+wrapper), once over the selected snippets and once over the whole visible text of all the company's
+pages, one block per page. Both are counted with the same estimate the budget uses
+(``request_tokens``: characters / 4 over both messages and the schema) plus the same typical reply
+(REPLY_TOKENS). A field counts as *filled* when its labelled evidence quote lies inside the text the
+model is shown (the tests/fixtures/llm sites), or when that text states the true value next to one of
+the field's keywords (the sp500 sites, which have no labelled quotes). No model is called.
+
+Besides the ratio it prints where the tokens go: the fixed part of a call (instructions, question,
+schema, reply) and the page data, per call, for both arms; and per field how many values each arm
+can fill, so a change that saves tokens by losing evidence shows up.
 
 Run: .venv/bin/python bench/tokens_bench.py
 """
@@ -17,7 +23,8 @@ import csv
 import json
 import platform
 import sys
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,14 +74,14 @@ def _labelled_sites() -> list[Site]:
 
 def _sp500_truth(row: dict[str, str]) -> dict[str, object]:
     truth: dict[str, object] = {}
-    for field, column, convert in (
+    for field_name, column, convert in (
         ("employee_count", "stated_employee_count", int),
         ("founded_year", "founded_year", int),
         ("hq_country", "country", str),
         ("hq_city", "city", str),
     ):
         if row.get(column):
-            truth[field] = convert(row[column])
+            truth[field_name] = convert(row[column])
     return truth
 
 
@@ -106,65 +113,99 @@ REPLY_TOKENS = estimate_tokens(
 
 
 @dataclass
-class Tally:
-    snippet_tokens: int = 0
-    whole_tokens: int = 0
-    snippet_filled: int = 0
-    whole_filled: int = 0
-    fields: int = 0
+class Arm:
+    """One way of prompting: tokens spent, calls made, fields filled (per field too)."""
+
+    tokens: int = 0
+    fixed_tokens: int = 0  # the part of ``tokens`` that is not page data
     calls: int = 0
+    filled: int = 0
+    filled_by_field: Counter[str] = field(default_factory=Counter)
+
+    def per_filled(self) -> float:
+        return self.tokens / max(self.filled, 1)
 
 
-def _call_tokens(
-    researcher: SmartFieldResearcher, field: SmartField, snippets: list[Snippet], site: Site
-) -> int:
-    request = researcher.build_request(
-        field, snippets, site.company, INDUSTRIES if field.type == "enum" else ()
-    )
-    return request_tokens(request) + REPLY_TOKENS
+@dataclass
+class Tally:
+    pairs: int = 0
+    pairs_by_field: Counter[str] = field(default_factory=Counter)
+    whole: Arm = field(default_factory=Arm)
+    snippets: Arm = field(default_factory=Arm)
 
 
-def _fillable(site: Site, field: SmartField, text: str) -> bool:
+def _allowed(field_: SmartField) -> tuple[str, ...]:
+    return INDUSTRIES if field_.type == "enum" else ()
+
+
+def _call(
+    arm: Arm, researcher: SmartFieldResearcher, field_: SmartField, snippets: list[Snippet], site: Site
+) -> None:
+    request = researcher.build_request(field_, snippets, site.company, _allowed(field_))
+    empty = researcher.build_request(field_, [], site.company, _allowed(field_))
+    arm.calls += 1
+    arm.tokens += request_tokens(request) + REPLY_TOKENS
+    arm.fixed_tokens += request_tokens(empty) + REPLY_TOKENS
+
+
+def _fillable(site: Site, field_: SmartField, text: str) -> bool:
     """Whether ``text`` holds what fills the field: the labelled quote, or else the true value."""
-    if field.name in site.evidence:
-        return normalised(site.evidence[field.name]) in normalised(text)
+    if field_.name in site.evidence:
+        return normalised(site.evidence[field_.name]) in normalised(text)
     try:
-        value_in_quote(field, text, site.truth[field.name])  # type: ignore[arg-type]
+        value_in_quote(field_, text, site.truth[field_.name])  # type: ignore[arg-type]
     except AnswerRejected:
         return False
     return True
+
+
+def _fill(arm: Arm, site: Site, field_: SmartField, text: str) -> None:
+    if _fillable(site, field_, text):
+        arm.filled += 1
+        arm.filled_by_field[field_.name] += 1
 
 
 def _measure(researcher: SmartFieldResearcher, fields: dict[str, SmartField], sites: list[Site]) -> Tally:
     tally = Tally()
     for site in sites:
         whole = [Snippet(Passage(page, 0, len(page.text)), 0.0) for page in site.pages]
-        whole_text = "\n".join(page.text for page in site.pages)
-        for field in fields.values():
-            if field.name not in site.truth:
+        for field_ in fields.values():
+            if field_.name not in site.truth:
                 continue
-            tally.fields += 1
-            tally.whole_tokens += _call_tokens(researcher, field, whole, site)
-            tally.whole_filled += _fillable(site, field, whole_text)
-            snippets = researcher.choose_snippets(
-                field, site.pages, INDUSTRIES if field.type == "enum" else ()
-            )
+            tally.pairs += 1
+            tally.pairs_by_field[field_.name] += 1
+            _call(tally.whole, researcher, field_, whole, site)
+            _fill(tally.whole, site, field_, "\n".join(page.text for page in site.pages))
+            snippets = researcher.choose_snippets(field_, site.pages, _allowed(field_))
             if snippets:
-                tally.calls += 1
-                tally.snippet_tokens += _call_tokens(researcher, field, snippets, site)
-                tally.snippet_filled += _fillable(site, field, "\n".join(s.passage.text for s in snippets))
+                _call(tally.snippets, researcher, field_, snippets, site)
+                _fill(tally.snippets, site, field_, "\n".join(s.passage.text for s in snippets))
     return tally
 
 
 def _report(title: str, tally: Tally) -> None:
-    per_whole = tally.whole_tokens / max(tally.whole_filled, 1)
-    per_snippet = tally.snippet_tokens / max(tally.snippet_filled, 1)
-    print(f"== {title}: {tally.fields} (site, field) pairs with a known value, {tally.calls} calls")
-    print(f"   whole cleaned pages: {per_whole:7.0f} tokens per filled field ({tally.whole_filled} fillable)")
+    whole, snippets = tally.whole, tally.snippets
+    print(f"== {title}: {tally.pairs} (site, field) pairs with a known value")
+    print(f"   {'':22}{'calls':>6}{'filled':>8}{'tokens/filled':>15}{'fixed/call':>12}{'data/call':>11}")
+    for label, arm in (("whole cleaned pages", whole), ("snippet selection", snippets)):
+        calls = max(arm.calls, 1)
+        data = (arm.tokens - arm.fixed_tokens) / calls
+        print(
+            f"   {label:22}{arm.calls:6}{arm.filled:8}{arm.per_filled():15.0f}"
+            f"{arm.fixed_tokens / calls:12.0f}{data:11.0f}"
+        )
+    print(f"   ratio snippet/whole: {snippets.per_filled() / whole.per_filled():.3f} (target <= 0.200)")
+    data_ratio = (snippets.tokens - snippets.fixed_tokens) / max(whole.tokens - whole.fixed_tokens, 1)
+    floor = snippets.fixed_tokens / max(snippets.filled, 1) / whole.per_filled()
     print(
-        f"   snippet selection:   {per_snippet:7.0f} tokens per filled field ({tally.snippet_filled} filled)"
+        f"   page data alone: {data_ratio:.3f} of the whole pages' data; the fixed part alone is "
+        f"{floor:.3f} of the whole-page cost (the lowest ratio any snippet selection could reach)"
     )
-    print(f"   ratio snippet/whole: {per_snippet / per_whole:.3f} (target <= 0.200)")
+    fields = ", ".join(
+        f"{name} {snippets.filled_by_field[name]}/{whole.filled_by_field[name]}"
+        for name in sorted(tally.pairs_by_field)
+    )
+    print(f"   filled by snippets / fillable from whole pages, per field: {fields}")
 
 
 INDUSTRIES: tuple[str, ...] = ()
@@ -176,6 +217,7 @@ def main() -> None:
     fields = builtin_smart_fields(ROOT / "prompts")
     researcher = SmartFieldResearcher(_NoCalls(), RunBudget(10**12, 10**6), model="gpt-4o-mini")  # type: ignore[arg-type]
     print(f"machine: {platform.machine()} {platform.system()} Python {platform.python_version()}")
+    print(f"tokens: estimate_tokens (characters / 4) for both arms; typical reply {REPLY_TOKENS} tokens")
     labelled, sp500 = _labelled_sites(), _sp500_sites()
     _report(f"tests/fixtures/llm ({len(labelled)} sites)", _measure(researcher, fields, labelled))
     if sp500:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -153,10 +153,6 @@ def resolve_outcomes(conn: Connection, outcomes: OutcomesFile, *, ignore_unknown
     return ResolvedOutcomes(cases, unknown)
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 @dataclass
 class StoredAccount:
     """An account with its contacts and every activity linked to it or to them."""
@@ -200,7 +196,7 @@ def load_accounts(conn: Connection, account_ids: Sequence[int]) -> dict[int, Sto
         activity.c.occurred_at,
     )
     for row in conn.execute(query.where(linked)):
-        event = Activity(row.kind, row.asset, _utc(row.occurred_at), row.contact_id)
+        event = Activity(row.kind, row.asset, row.occurred_at, row.contact_id)
         if row.contact_id is not None and row.contact_id in owner:
             accounts[owner[row.contact_id]].contact_activities[row.contact_id].append(event)
         elif row.account_id in accounts:

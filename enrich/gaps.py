@@ -3,8 +3,9 @@
 A field is a gap when it is *missing* (no accepted value, not even a range), *stale* (the accepted
 value was observed longer ago than the field's expiry), or *low confidence* (the accepted value is an
 agent value below the accept threshold — e.g. accepted before the threshold was raised). CRM and
-reviewer values are researched again only when stale; what the agent then finds never replaces them
-(``enrich.store.values`` stores a disagreeing finding as a pending alternative).
+reviewer values, and values a reviewer approved, are researched again only when stale; what the agent
+then finds never replaces them (``enrich.store.values`` stores a disagreeing finding as a pending
+alternative).
 
 Ordering is by value of information: a field that can change the account's band, tier or hand-off
 (the scorer's missing-field swings, :func:`scoring.engine.decisive_fields`) comes first, weighted by
@@ -47,10 +48,16 @@ class KnownValue:
     confidence: float
     observed_at: datetime
     verified_at: datetime | None = None
+    decided_by: str | None = None  # the reviewer who approved it, if a person did
 
     @property
     def checked_at(self) -> datetime:
         return max(self.observed_at, self.verified_at or self.observed_at)
+
+    @property
+    def protected(self) -> bool:
+        """A CRM value or a reviewer's decision: researched again only when stale, never replaced."""
+        return self.source_kind in PROTECTED_SOURCES or self.decided_by is not None
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ def find_gaps(
             expiry = stale_after if stale_after is not None else FIELD_EXPIRY.get(name)
             if expiry is not None and now - value.checked_at > expiry:
                 reason = "stale"
-            elif value.source_kind not in PROTECTED_SOURCES and value.confidence < accept_threshold:
+            elif not value.protected and value.confidence < accept_threshold:
                 reason = "low_confidence"
         if reason is None:
             continue

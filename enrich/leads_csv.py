@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from enrich.crm.countries import country_code
+from enrich.countries import country_code
 from enrich.crm.reader import CsvFormat, iter_rows, read_format
 from enrich.errors import InputError, Problem
 from scoring.backtest import ACCEPTED_OUTCOMES, parse_outcome
@@ -37,12 +37,7 @@ def clean_cell(text: str) -> str | None:
     return None if is_placeholder(value) else value
 
 
-@lru_cache(maxsize=4096)
-def _country(text: str) -> str | None:
-    try:
-        return country_code(text)
-    except ValueError:
-        return None
+_country = lru_cache(maxsize=4096)(country_code)  # a lead file repeats a handful of spellings
 
 
 def builtin_value(field: str, text: str | None) -> object:

@@ -8,24 +8,26 @@ that would go to an LLM). Writing is the worker's job, so a crash here writes no
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from enrich.confidence import Decision, decide
 from enrich.errors import FetchRefused
-from enrich.extract.base import Document, Finding, Page
+from enrich.extract.base import Document, FieldValue, Finding, Page, Qualifier, ValueRange
 from enrich.extract.candidates import candidate_from
 from enrich.extract.discovery import discover_pages, sitemap_candidates
 from enrich.extract.runner import PageExtraction, extract_page, findings_by_field
 from enrich.fetch.fetcher import Fetcher
 from enrich.fetch.result import FetchResult
+from enrich.llm.normalise import normalise, normalised
 from enrich.llm.research import Company, SmartFieldResearcher, SmartFieldResult
 from enrich.llm.smart_fields import SmartField
 from enrich.llm.visible_text import SourcePage
-from enrich.store.values import Candidate
+from enrich.store.values import Candidate, JsonValue
 
 # Facts from the imprint that the agent records besides the asked-for fields (duplicate detection uses them).
 EXTRA_FACTS = ("legal_name", "commercial_register", "vat_id")
@@ -120,25 +122,51 @@ async def gather_pages(fetcher: Fetcher, target: Target, outcome: Outcome, *, ma
     return pages
 
 
+def stored_span(page: Page, quote: str) -> tuple[int, int] | None:
+    """Where ``quote`` lies in the stored page text, or None.
+
+    The quote was verified against the visible text the LLM layer makes (``enrich.llm.visible_text``);
+    the extractors' visible text carries the map back to the stored bytes. Both are compared after the
+    same normalisation verification uses, so a quote that verified there is found here too.
+    """
+    visible = Document(page).visible
+    needle = normalised(quote)
+    haystack = normalise(visible.text)
+    index = haystack.text.find(needle) if needle else -1
+    if index < 0:
+        return None
+    start, end = haystack.original_span(index, index + len(needle))
+    return visible.source_span(start, end)
+
+
+def _finding_value(value: Any) -> tuple[FieldValue, Qualifier] | None:
+    """A verified answer's value as a finding value: a number, a label, or a range ``{"min", "max"}``."""
+    if isinstance(value, dict):
+        low, high = value.get("min"), value.get("max")
+        if isinstance(low, int) and isinstance(high, int):
+            return ValueRange(low, high), "range"
+        return None
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        return value, "exact"
+    return None
+
+
 def _llm_finding(result: SmartFieldResult, pages: Sequence[Page], account_field: str) -> Finding | None:
     """A verified smart-field answer as a Finding whose evidence indexes the stored page text."""
     page = next((p for p in pages if p.sha256 == result.page_sha256 or p.url == result.source_url), None)
-    if page is None or result.evidence is None:
+    typed = _finding_value(result.value)
+    if page is None or result.evidence is None or typed is None:
         return None
-    visible = Document(page).visible
-    pattern = r"\s+".join(re.escape(word) for word in result.evidence.split())
-    match = re.search(pattern, visible.text)
-    if match is None or match.start() == match.end():
+    span = stored_span(page, result.evidence)
+    if span is None:
         return None
-    start, end = visible.source_span(match.start(), match.end())
-    value = result.value
-    if isinstance(value, dict):
-        return None  # ranges from the model are left to review via the raw result
+    start, end = span
+    value, qualifier = typed
     return Finding(
         field=account_field,
         value=value,
         value_text=result.value_text or str(value),
-        qualifier="exact",
+        qualifier=qualifier,
         source_kind="llm",
         evidence=page.text[start:end],
         evidence_start=start,
@@ -155,7 +183,8 @@ def _llm_finding(result: SmartFieldResult, pages: Sequence[Page], account_field:
 def _with_llm_provenance(candidate: Candidate, result: SmartFieldResult, injection: bool) -> Candidate:
     reason = candidate.reason
     if injection:
-        reason = f"{reason}; a snippet read like an instruction to the model" if reason else reason
+        note = "a snippet read like an instruction to the model"
+        reason = f"{reason}; {note}" if reason else note
     return replace(
         candidate,
         model=result.model,
@@ -166,8 +195,44 @@ def _with_llm_provenance(candidate: Candidate, result: SmartFieldResult, injecti
         tokens_in=result.tokens_in,
         tokens_out=result.tokens_out,
         cost_usd=result.cost_usd,
+        latency_s=result.latency_s,
         reason=reason,
     )
+
+
+def _storable(value: Any) -> JsonValue | None:
+    """The model's answer as a ``field_value.value`` when it has a stored form (else None)."""
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        return value
+    ends = list(value.values()) if isinstance(value, dict) and set(value) == {"min", "max"} else []
+    if ends and all(isinstance(end, int) and not isinstance(end, bool) for end in ends):
+        return {"min": value["min"], "max": value["max"]}
+    return None
+
+
+def rejected_llm_candidate(
+    result: SmartFieldResult, account_field: str, reason: str | None = None
+) -> Candidate:
+    """A model answer that may not count, kept as a ``rejected`` row: what it said, why it was refused.
+
+    Confidence is 0; the model's own quote (untrusted text, maybe not on any page) is the evidence,
+    without offsets; the value is stored when it has a stored form, and shown as JSON in any case.
+    """
+    shown = None if result.value is None else json.dumps(result.value, ensure_ascii=False)[:300]
+    candidate = Candidate(
+        field=account_field,
+        value=_storable(result.value),
+        value_text=shown,
+        confidence=0.0,
+        source_kind="llm",
+        source_url=result.source_url,
+        evidence=result.evidence,
+        page_sha256=result.page_sha256,
+        extractor=f"llm:{result.prompt_name}",
+        extractor_version=result.prompt_version,
+        reason=reason or f"{result.reason}: {result.detail}",
+    )
+    return _with_llm_provenance(candidate, result, injection=False)
 
 
 async def research_account(
@@ -200,6 +265,7 @@ async def research_account(
         name for name in fields if minable and not any(d.status == "accepted" for d in decisions[name])
     ]
     injected: set[str] = set()
+    rejected: list[Candidate] = []  # model answers that failed verification: recorded, never counted
     if researcher is not None and smart_fields:
         sources = [SourcePage.from_html(page.url, page.text, sha256=page.sha256) for page in minable]
         company = Company(target.name, target.domain)
@@ -210,10 +276,15 @@ async def research_account(
             allowed = list(allowed_industries) if name == "industry" and allowed_industries else None
             result = await researcher.research(smart, sources, company, allowed_values=allowed)
             outcome.llm_results.append(result)
+            if result.status == "rejected":
+                rejected.append(rejected_llm_candidate(result, name))
             if result.status != "verified":
                 continue
             finding = _llm_finding(result, minable, name)
             if finding is None:
+                # verified on the visible text, yet not to be found in the stored page: no offsets, no value
+                reason = "quote_unmapped: the verified quote could not be located in the stored page text"
+                rejected.append(rejected_llm_candidate(result, name, reason))
                 continue
             if result.injection_suspected:
                 injected.add(name)
@@ -231,4 +302,5 @@ async def research_account(
                 if name in injected and status == "accepted":
                     status = "pending_review"  # never auto-accept what followed a suspected injection
             outcome.values.append((candidate, status))
+    outcome.values.extend((candidate, "rejected") for candidate in rejected)
     return outcome

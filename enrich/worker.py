@@ -12,18 +12,18 @@ release the leases at once and end the run cleanly; the next run resumes.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
+import heapq
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, select, update
 
+from enrich.clock import Clock, utc_now
 from enrich.errors import BudgetExceeded, UpstreamError
 from enrich.fetch.fetcher import Fetcher
 from enrich.gaps import RESEARCHABLE_FIELDS, KnownValue, derive_domain, find_gaps
@@ -33,18 +33,14 @@ from enrich.research import EXTRA_FACTS, Outcome, Target, research_account
 from enrich.store import jobs
 from enrich.store.jobs import Lease
 from enrich.store.research_log import record_value_once
+from enrich.store.runs import begin_run, close_killed_runs, run_owner
 from enrich.store.schema import account, contact, field_value, page, run
 from enrich.store.values import current_values
 from scoring.fields import account_record
 from scoring.ruleset import Ruleset
 
-Clock = Callable[[], datetime]
 ProgressHook = Callable[["RunSummary"], None]
 PLAN_BATCH = 500
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -58,7 +54,7 @@ class EnrichOptions:
     max_pages: int = 6
     lease: timedelta = timedelta(minutes=10)
     recheck_after: timedelta = timedelta(days=7)  # an account researched this recently is not asked again
-    owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    owner: str = field(default_factory=run_owner)
 
 
 @dataclass
@@ -108,9 +104,14 @@ class RunSummary:
 
 
 def plan(engine: Engine, options: EnrichOptions, *, now: datetime, ruleset: Ruleset | None = None) -> int:
-    """Queue every live account with gaps (idempotent); returns how many accounts were queued."""
+    """Queue every live account with gaps (idempotent); returns how many accounts were queued.
+
+    With ``options.limit`` the most valuable accounts of all are queued (value of information), not the
+    first ones by id; accounts researched too recently to be queued again leave their place to others.
+    """
     queued = 0
     last_id = 0
+    most_valuable: list[tuple[float, int, tuple[int, float, Mapping[str, Any]]]] = []  # min-heap
     while True:
         with engine.begin() as conn:
             rows = (
@@ -124,7 +125,7 @@ def plan(engine: Engine, options: EnrichOptions, *, now: datetime, ruleset: Rule
                 .all()
             )
             if not rows:
-                return queued
+                break
             last_id = rows[-1]["id"]
             ids = [row["id"] for row in rows]
             known = current_values(conn, "account", ids)
@@ -175,11 +176,25 @@ def plan(engine: Engine, options: EnrichOptions, *, now: datetime, ruleset: Rule
                     "domain_derived": row["domain"] is None and domain is not None,
                 }
                 entries.append((row["id"], gaps.value, payload))
-                if options.limit is not None and queued + len(entries) >= options.limit:
-                    break  # may queue fewer when some were researched recently; the next run goes on
-            queued += jobs.enqueue(conn, entries, now=now, recheck_after=options.recheck_after)
-            if options.limit is not None and queued >= options.limit:
-                return queued
+            if options.limit is None:
+                queued += jobs.enqueue(conn, entries, now=now, recheck_after=options.recheck_after)
+                continue
+            blocked = jobs.not_requeueable(
+                conn, [entry[0] for entry in entries], now=now, recheck_after=options.recheck_after
+            )
+            for entry in entries:
+                if entry[0] in blocked:
+                    continue
+                item = (entry[1], -entry[0], entry)  # equal value: the older account first
+                if len(most_valuable) < options.limit:
+                    heapq.heappush(most_valuable, item)
+                elif item > most_valuable[0]:
+                    heapq.heapreplace(most_valuable, item)
+    if most_valuable:
+        chosen = [entry for _, _, entry in most_valuable]
+        with engine.begin() as conn:
+            queued += jobs.enqueue(conn, chosen, now=now, recheck_after=options.recheck_after)
+    return queued
 
 
 def _target(engine: Engine, lease: Lease) -> Target:
@@ -194,24 +209,36 @@ def _target(engine: Engine, lease: Lease) -> Target:
     return Target(lease.account_id, row.name, domain, website)
 
 
-def _record(engine: Engine, lease: Lease, outcome: Outcome, *, run_id: int, now: datetime) -> None:
-    """Write one account's results and finish its job in one transaction (fenced)."""
+def _record(engine: Engine, lease: Lease, outcome: Outcome, *, run_id: int, now: datetime) -> list[str]:
+    """Write one account's results and finish its job in one transaction (fenced).
+
+    Returns the status each value has in the store, which is not always the one asked for: a finding
+    that disagrees with a CRM or reviewer value waits for review instead of being accepted.
+    """
     with engine.begin() as conn:
-        for candidate, status in outcome.values:
+        row_ids = [
             record_value_once(
                 conn, "account", lease.account_id, candidate, status=status, now=now, run_id=run_id
-            )
+            )[0]
+            for candidate, status in outcome.values
+        ]
         for url, kind in outcome.page_kinds.items():
             conn.execute(update(page).where(page.c.url == url).values(classification=kind))
         error = outcome.problem if not outcome.values else None
         jobs.finish(conn, lease, now=now, error=error)
+        stored = dict(
+            conn.execute(
+                select(field_value.c.id, field_value.c.status).where(field_value.c.id.in_(row_ids))
+            ).all()
+        )
+    return [stored[row_id] for row_id in row_ids]
 
 
-def _count(summary: RunSummary, outcome: Outcome) -> None:
+def _count(summary: RunSummary, outcome: Outcome, statuses: Sequence[str]) -> None:
     summary.accounts_done += 1
-    summary.fields_accepted += outcome.count("accepted")
-    summary.pending_review += outcome.count("pending_review")
-    summary.rejected += outcome.count("rejected")
+    summary.fields_accepted += statuses.count("accepted")
+    summary.pending_review += statuses.count("pending_review")
+    summary.rejected += statuses.count("rejected")
     summary.pages_fetched += sum(1 for p in outcome.pages if not p.from_cache)
     summary.pages_from_cache += sum(1 for p in outcome.pages if p.from_cache)
     summary.refusals.update(reason for _, reason in outcome.refused)
@@ -247,11 +274,16 @@ async def work(
     jobs.reap_dead_local_leases(
         engine, host=options.owner.rsplit(":", 1)[0], alive=jobs.process_alive, now=clock()
     )
+    close_killed_runs(engine, now=clock())
+
+    researching = 0  # accounts between lease and the end of their research (the slots in use)
+    slot_freed = asyncio.Event()
 
     async def one(lease: Lease) -> None:
-        target = _target(engine, lease)
-        fields = [name for name in lease.payload.get("fields", options.fields)]
+        nonlocal researching
         try:
+            target = _target(engine, lease)
+            fields = [name for name in lease.payload.get("fields", options.fields)]
             outcome = await research_account(
                 target,
                 [*fields, *EXTRA_FACTS],
@@ -269,28 +301,49 @@ async def work(
             summary.accounts_failed += 1
             summary.problems["llm unavailable"] += 1
             raise
-        await loop.run_in_executor(
-            writer, partial(_record, engine, lease, outcome, run_id=summary.run_id, now=clock())
-        )
+        finally:
+            # The slot is free once the network part is done: the next account starts researching
+            # while this one's results queue for the writer.
+            researching -= 1
+            slot_freed.set()
+        try:
+            statuses = await loop.run_in_executor(
+                writer, partial(_record, engine, lease, outcome, run_id=summary.run_id, now=clock())
+            )
+        except jobs.LeaseLost:
+            # Another worker took the account over after our lease ran out; it researches and writes
+            # it, so our results are dropped (rolled back) and the run goes on with the others.
+            held.pop(lease.job_id, None)
+            summary.problems["lease lost"] += 1
+            return
         held.pop(lease.job_id, None)
-        _count(summary, outcome)
+        _count(summary, outcome, statuses)
         if progress is not None:
             progress(summary)
 
     queue_empty = False
     try:
         while True:
-            free = slots - len(running)
+            slot_freed.clear()
+            # At most ``slots`` accounts research at once, and at most as many again wait for the writer.
+            free = min(slots - researching, 2 * slots - len(running))
             if free > 0 and not queue_empty:
-                batch = jobs.claim(engine, owner=options.owner, now=clock(), lease=options.lease, limit=free)
+                claim = partial(
+                    jobs.claim, engine, owner=options.owner, now=clock(), lease=options.lease, limit=free
+                )
+                batch = await loop.run_in_executor(writer, claim)
                 queue_empty = not batch
                 for lease in batch:
                     held[lease.job_id] = lease
+                    researching += 1
                     running.add(asyncio.create_task(one(lease)))
             if not running:
                 return
-            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
+            freed = asyncio.ensure_future(slot_freed.wait())
+            done, _ = await asyncio.wait({*running, freed}, return_when=asyncio.FIRST_COMPLETED)
+            freed.cancel()
+            for task in done - {freed}:
+                running.discard(task)
                 task.result()  # re-raises BudgetExceeded and bugs
     except BudgetExceeded as exhausted:
         summary.stopped = f"LLM budget exhausted: {exhausted}"
@@ -334,18 +387,7 @@ async def _let_finish(running: set[asyncio.Task[None]]) -> None:
 
 def start_run(engine: Engine, *, now: datetime, detail: Mapping[str, Any]) -> int:
     with engine.begin() as conn:
-        return int(
-            conn.execute(
-                insert(run).returning(run.c.id),
-                {
-                    "kind": "enrich",
-                    "status": "running",
-                    "started_at": now,
-                    "counts": {},
-                    "detail": dict(detail),
-                },
-            ).scalar_one()
-        )
+        return begin_run(conn, "enrich", now=now, detail=detail)
 
 
 def finish_run(engine: Engine, summary: RunSummary, *, now: datetime, status: str) -> None:

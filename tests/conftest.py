@@ -32,12 +32,17 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'leadscore.db'}"
 
 
-@pytest.fixture
-def store(sqlite_url: str) -> Iterator[Engine]:
-    engine = create_store_engine(sqlite_url)
+def _migrated_store(url: str) -> Iterator[Engine]:
+    engine = create_store_engine(url)
     check_schema(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def store(sqlite_url: str) -> Iterator[Engine]:
+    """A migrated SQLite store, fresh for each test."""
+    yield from _migrated_store(sqlite_url)
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +66,12 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def pg_store(postgres_url: str) -> Iterator[Engine]:
+    """A migrated PostgreSQL store on a fresh database."""
+    yield from _migrated_store(postgres_url)
 
 
 @dataclass

@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
+from enrich.countries import country_code, require_country_code
 from enrich.crm import domains
-from enrich.crm.countries import country_code
 from enrich.crm.dates import parse_timestamp
 from enrich.crm.mapping import load_mapping
-from enrich.crm.numbers import NumRange, parse_number
 from enrich.crm.presets import GENERIC, HUBSPOT, IGNORE, SALESFORCE, get_preset, salesforce_id_18
 from enrich.crm.reader import detect_encoding, iter_rows, read_format
 from enrich.crm.spreadsheet import protect_formula, unprotect_formula
 from enrich.crm.validate import AccountRecord, ActivityRecord, RowParser, plan_columns
 from enrich.errors import ConfigError, InputError, Problem
+from enrich.numbers import NumRange, parse_crm_number
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
@@ -63,7 +63,7 @@ def write(tmp_path: Path, content: str | bytes, name: str = "export.csv") -> Pat
     ],
 )
 def test_numbers_in_crm_spellings_parse_to_int_or_range(text: str, expected: int | NumRange) -> None:
-    assert parse_number(text) == expected
+    assert parse_crm_number(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_numbers_in_crm_spellings_parse_to_int_or_range(text: str, expected: int
 )
 def test_unparsable_numbers_fail_with_a_reason(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
-        parse_number(text)
+        parse_crm_number(text)
 
 
 def test_ranges_print_as_the_range_column_stores_them() -> None:
@@ -162,8 +162,9 @@ def test_country_names_and_codes_in_english_and_german_map_to_alpha2(text: str, 
 
 
 def test_unknown_country_is_refused_with_a_hint() -> None:
+    assert country_code("Atlantis") is None
     with pytest.raises(ValueError, match=r"unknown country: 'Atlantis'.*ISO 3166"):
-        country_code("Atlantis")
+        require_country_code("Atlantis")
 
 
 # --- dates

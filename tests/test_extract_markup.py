@@ -128,3 +128,23 @@ def test_located_json_knows_where_each_member_stands() -> None:
     member = node.get("a")
     assert member is not None
     assert text[member.key_start : member.node.end] == '"a": [1, {"b": "M\\u00fcnchen"}]'
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        '<span aria-hidden="true">999 employees</span>',
+        '<span class="btn sr-only">999 employees</span>',
+        '<div class="visually-hidden">999 employees</div>',
+        '<p style="opacity: 0">999 employees</p>',
+        '<p style="font-size:0">999 employees</p>',
+        '<p style="position:absolute; left:-9999px">999 employees</p>',
+    ],
+)
+def test_elements_hidden_from_people_are_not_visible_text_as_for_the_llm(hidden: str) -> None:
+    from enrich.llm.visible_text import visible_text as llm_visible_text
+
+    html = f"<body><p>We are 85 people.</p>{hidden}<p>Contact us.</p></body>"
+    assert "999" not in visible_text(html).text
+    assert "999" not in llm_visible_text(html), "both visible texts follow the same hiding rules"
+    assert "We are 85 people." in visible_text(html).text

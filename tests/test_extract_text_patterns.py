@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from enrich.extract import Document, Finding, Page, ValueRange
-from enrich.extract.number_formats import parse_whole_number
 from enrich.extract.text_patterns import TextPatternsExtractor
+from enrich.numbers import parse_page_number
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
@@ -84,6 +84,29 @@ def test_german_head_count_phrasings_and_number_formats_are_read(
 )
 def test_decoys_never_become_head_counts(html: str) -> None:
     assert head_counts(html) == []
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<p>Miller employs 250 people and was founded in 1998.</p>", (250, "exact")),
+        (
+            "<p>Mit über 1.600 Mitarbeitenden an drei Standorten ist die Weiß &amp; Söhne heute ein "
+            "gefragter Partner – gegründet 2002 in Bremen.</p>",
+            (1600, "at_least"),
+        ),
+        ("<p>Gegründet 1958 · 240&nbsp;Mitarbeiter · Sitz: Salzburg</p>", (240, "exact")),
+    ],
+)
+def test_a_founding_year_in_another_clause_does_not_hide_todays_head_count(
+    html: str, expected: tuple[object, str]
+) -> None:
+    assert head_counts(html) == [expected]
+
+
+def test_a_head_count_at_the_founding_stays_a_decoy() -> None:
+    assert head_counts("<p>Die Firma wurde 1998 mit 3 Mitarbeitern gegründet.</p>") == []
+    assert head_counts("<p>3 engineers founded Acme in 1998.</p>") == []
 
 
 def test_a_number_is_never_cut_inside_its_thousands_groups() -> None:
@@ -184,4 +207,4 @@ def test_evidence_on_a_german_page_with_entities_indexes_the_stored_text_exactly
 def test_numbers_are_read_in_english_and_german_formats(
     written: str, multiplier: str | None, value: int | None
 ) -> None:
-    assert parse_whole_number(written, multiplier) == value
+    assert parse_page_number(written, multiplier) == value

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from enrich.store.db import check_schema, create_store_engine
+from enrich.store.db import create_store_engine
 from enrich.store.schema import account, activity, contact, run
 from enrich.store.values import values_for
 from tests.crm_support import dump_tables, fixture_copy, flat, import_fixture, import_json
 
 pytestmark = pytest.mark.postgres
 Cli = Callable[..., Any]
-
-
-@pytest.fixture
-def pg_store(postgres_url: str) -> Iterator[Engine]:
-    engine = create_store_engine(postgres_url)
-    check_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_postgres_import_is_idempotent_and_keeps_crm_history(

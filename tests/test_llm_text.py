@@ -7,12 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from enrich.llm.countries import find_country
 from enrich.llm.normalise import normalise, normalised
-from enrich.llm.numbers import find_integer, number_mentions
-from enrich.llm.snippets import estimate_tokens, neutralise, safe_source, select_snippets
-from enrich.llm.verify import clean_quote, locate_quote
+from enrich.llm.snippets import estimate_tokens, neutralise, render_snippets, safe_source, select_snippets
+from enrich.llm.verify import clean_quote, find_country, locate_quote
 from enrich.llm.visible_text import SourcePage, visible_text
+from enrich.numbers import find_integer, number_mentions
 
 
 def test_visible_text_drops_comments_scripts_menus_and_hidden_elements() -> None:
@@ -104,6 +103,50 @@ def test_german_keywords_select_the_passage_with_the_fact() -> None:
     page = SourcePage("https://beispiel.example/", "0" * 64, text)
     [best, *_rest] = select_snippets([page], ("Mitarbeiter", "Beschäftigte", "employees"), needs_digit=True)
     assert "480 Beschäftigte" in best.passage.text
+
+
+def test_a_snippet_is_narrowed_to_the_sentences_that_name_the_field() -> None:
+    text = (
+        "Das Unternehmen heute\n"
+        "Wir bauen Pumpen. Im Geschäftsjahr 2023 erzielten wir einen Umsatz von 310 Mio. Euro, davon 60 "
+        "Prozent im Export. Dr. Müller leitet das Werk."
+    )
+    page = SourcePage("https://beispiel.example/ueber-uns", "0" * 64, text)
+    [snippet] = select_snippets([page], ("Umsatz",), needs_digit=True)
+    assert snippet.passage.text == (
+        "Im Geschäftsjahr 2023 erzielten wir einen Umsatz von 310 Mio. Euro, davon 60 Prozent im Export."
+    ), "no heading, no neighbouring sentence, and 'Mio.' does not end the sentence"
+
+
+def test_a_figure_on_the_line_below_its_label_stays_in_the_snippet() -> None:
+    page = SourcePage("https://beispiel.example/", "0" * 64, "In Zahlen\nMitarbeiter\n1.250\nStandorte\n4")
+    [snippet] = select_snippets([page], ("Mitarbeiter",), needs_digit=True)
+    assert snippet.passage.text == "Mitarbeiter\n1.250"
+
+
+def test_a_passage_far_behind_the_best_match_is_not_sent() -> None:
+    text = "\n".join(
+        [
+            "Acme is headquartered in Berlin: the head office, the registered office and the headquarters "
+            "team sit there.",
+            "Our service partners are located in many European countries; we meet them at trade fairs.",
+            "Contact us for a quote on industrial valves, fittings and pumps for water and chemical plants.",
+        ]
+    )
+    page = SourcePage("https://acme.example/about", "0" * 64, text)
+    keywords = ("headquarters", "headquartered", "head office", "registered office", "located in")
+    snippets = select_snippets([page], keywords)
+    assert [s.passage.text[:31] for s in snippets] == ["Acme is headquartered in Berlin"]
+
+
+def test_a_snippet_block_names_its_page_by_path_without_query_or_host() -> None:
+    page = SourcePage(
+        "https://www.acme.example/ueber-uns?utm_source=mail", "0" * 64, "Acme has 85 employees."
+    )
+    [snippet] = select_snippets([page], ("employees",))
+    assert (
+        render_snippets([snippet]) == "<<<SNIPPET 1 source=/ueber-uns>>>\nAcme has 85 employees.\n<<<END>>>"
+    )
 
 
 def test_page_text_cannot_open_or_close_a_snippet_block() -> None:

@@ -49,7 +49,7 @@ def test_accepted_value_refreshes_the_account_column(store: Engine) -> None:
         assert column(conn, account_id, "industry") == "Software"
         stored = accepted_value(conn, "account", account_id, "industry")
     assert stored is not None and stored.id == value_id
-    assert (stored.status, stored.candidate.source_kind, stored.observed_at.replace(tzinfo=UTC)) == (
+    assert (stored.status, stored.candidate.source_kind, stored.observed_at) == (
         "accepted", "crm", NOW,
     )  # fmt: skip
 

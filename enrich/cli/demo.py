@@ -79,10 +79,11 @@ def demo(
         f"leadscore demo: a fresh database at {database}\n"
         f"sample data: {crm} (synthetic, seeded; ~30% of employee counts and ~20% of industries missing)"
     )
+    accounts_csv, contacts_csv = str(crm / "accounts_salesforce.csv"), str(crm / "contacts_salesforce.csv")
     _step(app_ctx, "1. import a Salesforce export", [
-        "import", "accounts", str(crm / "accounts_salesforce.csv"), "--preset", "salesforce"], db_url)  # fmt: skip
+        "import", "accounts", accounts_csv, "--preset", "salesforce"], db_url)  # fmt: skip
     _step(app_ctx, "   … its contacts", [
-        "import", "contacts", str(crm / "contacts_salesforce.csv"), "--preset", "salesforce"], db_url)  # fmt: skip
+        "import", "contacts", contacts_csv, "--preset", "salesforce"], db_url)  # fmt: skip
     _step(app_ctx, "   … and web/e-mail activities", [
         "import", "activities", str(crm / "activities.csv"), "--preset", "generic"], db_url)  # fmt: skip
     _step(app_ctx, "2. what is missing", ["status"], db_url)
@@ -94,15 +95,15 @@ def demo(
         }
         app_ctx.console.print(
             Rule("[bold]3. enrich on company websites"),
-            f"The demo serves {sum(1 for p in sites.iterdir() if p.is_dir())} company websites from {sites} on "
-            f"127.0.0.1:{host.port}; every other company's site is unknown there (refused with http_status 404), "
-            "as an unreachable site would be. Routing: "
+            f"The demo serves {sum(1 for p in sites.iterdir() if p.is_dir())} company websites from "
+            f"{sites} on 127.0.0.1:{host.port}; every other company's site is unknown there (refused "
+            "with http_status 404), as an unreachable site would be. Routing: "
             + ", ".join(f"{name}={value}" for name, value in routing.items()),
         )
         if not llm_configured(app_ctx.settings):
             app_ctx.console.print(
-                "No LLM configured: deterministic extractors (JSON-LD, imprint, page text) fill what they can; "
-                "fields they cannot settle are listed for an LLM or a reviewer."
+                "No LLM configured: deterministic extractors (JSON-LD, imprint, page text) fill what they "
+                "can; fields they cannot settle are listed for an LLM or a reviewer."
             )
         with _environment(routing):
             _step(
@@ -112,8 +113,9 @@ def demo(
     _step(
         app_ctx, "5. the accounts to call first", ["top", "--limit", "10", "--ruleset", str(ruleset)], db_url
     )
+    capacity = str(examples / "capacity.toml")
     _step(app_ctx, "6. hand-off plan under the reps' capacity", [
-        "handoff", "--dry-run", "--capacity", str(examples / "capacity.toml"), "--ruleset", str(ruleset)], db_url)  # fmt: skip
+        "handoff", "--dry-run", "--capacity", capacity, "--ruleset", str(ruleset)], db_url)  # fmt: skip
     _step(app_ctx, "7. does every CTA map to a journey phase?", [
         "journey", "check", "--ruleset", str(ruleset)], db_url)  # fmt: skip
     _step(app_ctx, "8. values waiting for a reviewer", ["review", "list", "--limit", "10"], db_url)

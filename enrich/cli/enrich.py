@@ -1,4 +1,4 @@
-"""``leadscore enrich`` (research missing/stale fields) and ``leadscore provenance`` (where values came from)."""
+"""``leadscore enrich`` (research missing or stale fields) and ``leadscore provenance`` (value origins)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy import Engine, or_, select
 
 from enrich.cli.context import AppContext, app_context, clean_text
 from enrich.cli.ruleset_file import load_configured_ruleset
+from enrich.clock import utc_now
 from enrich.config import Settings
 from enrich.errors import ExitCode, InputError, Problem
 from enrich.fetch.fetcher import Fetcher
@@ -27,7 +28,7 @@ from enrich.store.pages import PageStore
 from enrich.store.schema import account
 from enrich.store.scores import score_store
 from enrich.store.values import display_value, values_for
-from enrich.worker import EnrichOptions, RunSummary, finish_run, plan, start_run, utc_now, work
+from enrich.worker import EnrichOptions, RunSummary, finish_run, plan, start_run, work
 from scoring.ruleset import Ruleset
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dhwm]?)\s*$")
@@ -128,17 +129,21 @@ def run_enrichment(
         )
 
     async def go() -> None:
-        async with Fetcher(settings, cache=PageStore(engine)) as fetcher:
-            await work(
-                engine,
-                fetcher,
-                options,
-                summary,
-                researcher=researcher,
-                smart_fields=smart_fields,
-                allowed_industries=allowed,
-                progress=update,
-            )
+        try:
+            async with Fetcher(settings, cache=PageStore(engine)) as fetcher:
+                await work(
+                    engine,
+                    fetcher,
+                    options,
+                    summary,
+                    researcher=researcher,
+                    smart_fields=smart_fields,
+                    allowed_industries=allowed,
+                    progress=update,
+                )
+        finally:
+            if researcher is not None:
+                await researcher.aclose()  # the SDK's connection pool belongs to this event loop
 
     with progress:
         task = progress.add_task("enrich", total=summary.planned, filled=0, review=0, failed=0)
@@ -192,7 +197,7 @@ def print_summary(app_ctx: AppContext, summary: RunSummary) -> None:
             f"left open for an LLM or a reviewer: {details} — set OPENAI_API_KEY (or OPENAI_BASE_URL for a "
             "local server) to let smart fields try them"
         )
-    if summary.stopped:
+    if summary.stopped and not summary.llm_unavailable:  # that one is an error, reported on stderr
         app_ctx.console.print(f"[yellow]stopped early:[/] {summary.stopped}; run again to resume")
 
 
@@ -230,7 +235,8 @@ def enrich(
     """Research accounts with missing or stale firmographic fields on their own websites.
 
     Every value is stored with confidence and provenance; confident values are accepted, the rest wait
-    for a reviewer (exit code 4). Interrupted runs resume where they stopped.
+    for a reviewer (exit code 4). A run stopped by the LLM budget ends cleanly; one stopped because the
+    LLM is unavailable after its retries exits 3. Interrupted or stopped runs resume where they stopped.
     """
     app_ctx = app_context(ctx)
     settings = app_ctx.settings
@@ -251,6 +257,16 @@ def enrich(
         typer.echo(json.dumps(summary.to_dict(), indent=2))
     else:
         print_summary(app_ctx, summary)
+    if summary.llm_unavailable:
+        app_ctx.err_console.print(
+            f"[bold red]error:[/] {clean_text(summary.llm_unavailable)}", highlight=False
+        )
+        app_ctx.err_console.print(
+            "[yellow]hint:[/] the run stopped and wrote nothing half; when the LLM server answers again "
+            "(check OPENAI_BASE_URL, LEADSCORE_LLM_TIMEOUT_S), run again to resume",
+            highlight=False,
+        )
+        raise typer.Exit(int(ExitCode.UPSTREAM))
     if summary.pending_review:
         raise typer.Exit(int(ExitCode.NEEDS_REVIEW))
 
@@ -308,6 +324,12 @@ def provenance(
                 "prompt": f"{row.candidate.prompt_name}@{row.candidate.prompt_version}"
                 if row.candidate.prompt_name
                 else None,
+                "prompt_sha256": row.candidate.prompt_sha256,
+                "model_confidence": row.candidate.model_confidence,
+                "tokens_in": row.candidate.tokens_in,
+                "tokens_out": row.candidate.tokens_out,
+                "latency_s": row.candidate.latency_s,
+                "cost_usd": row.candidate.cost_usd,
                 "reason": row.candidate.reason,
                 "observed_at": row.observed_at.isoformat(),
             }

@@ -16,10 +16,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, update
 
 from enrich.cli.context import AppContext, app_context, clean_text
 from enrich.cli.ruleset_file import JsonOption, RulesetOption, definition_problems, load_configured_ruleset
+from enrich.clock import utc_now
 from enrich.errors import ConfigError, ConflictError
 from enrich.store.handoffs import (
     StoredScore,
@@ -29,8 +30,8 @@ from enrich.store.handoffs import (
     read_scores,
     record_handoffs,
 )
+from enrich.store.runs import begin_run
 from enrich.store.schema import run
-from enrich.store.scores import utc_now
 from scoring.capacity import parse_capacity_csv, parse_capacity_toml
 from scoring.errors import DefinitionError
 from scoring.handoff import Assignment, Candidate, HandoffPlan, Rep, plan_handoffs, team_thresholds
@@ -86,8 +87,7 @@ def _record(engine: Engine, ruleset: Ruleset, plan: HandoffPlan) -> list[Assignm
     now = utc_now()
     with engine.begin() as conn:
         detail = {"ruleset": str(ruleset.ref), "ruleset_hash": ruleset.ref.sha256}
-        started = {"kind": "handoff", "status": "running", "started_at": now, "counts": {}, "detail": detail}
-        run_id = conn.execute(insert(run).returning(run.c.id), started).scalar_one()
+        run_id = begin_run(conn, "handoff", now=now, detail=detail)
         recorded = record_handoffs(
             conn, plan.assignments, ruleset_hash=ruleset.ref.sha256, run_id=run_id, handed_at=now
         )

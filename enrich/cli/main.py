@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from enrich import __version__
-from enrich.cli import backtest, crm, data, demo, enrich, fetch, review, runs, scoring, web
+from enrich.cli import backtest, cleanup, crm, data, demo, enrich, fetch, merges, review, runs, scoring, web
 from enrich.cli.context import AppContext, clean_text
 from enrich.config import load_settings
 from enrich.errors import InputError, LeadscoreError
@@ -66,6 +66,8 @@ review.register(app)
 web.register(app)
 runs.register(app)
 fetch.register(app)
+cleanup.register(app)
+merges.register(app)
 
 
 def _report(err: LeadscoreError, console: Console) -> None:

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from enrich.cli.context import AppContext, app_context, clean_text
 from enrich.cli.ruleset_file import load_configured_ruleset, ruleset_path
+from enrich.clock import utc_now
 from enrich.config import Settings
 from enrich.errors import InputError
 from enrich.review import (
@@ -38,7 +39,6 @@ from enrich.review import (
     reject,
     undo,
 )
-from enrich.review.queue import utc_now
 from enrich.review.scoring import AccountScorer, RulesetScorer
 
 review_app = typer.Typer(

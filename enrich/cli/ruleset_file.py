@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 
+from enrich.clock import utc_now
 from enrich.config import Settings, default_examples_dir
 from enrich.errors import ConfigError, InputError, Problem
-from enrich.store.scores import utc_now
 from scoring.errors import DefinitionError
 from scoring.ruleset import Ruleset, load_ruleset
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -12,18 +11,12 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 
 from enrich.cli.context import app_context, clean_text
+from enrich.store.runs import KILLED, killed
 from enrich.store.schema import run
 
 
 def register(app: typer.Typer) -> None:
     app.command("runs")(runs)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def recent_runs(engine: Engine, limit: int) -> list[dict[str, Any]]:
@@ -33,12 +26,12 @@ def recent_runs(engine: Engine, limit: int) -> list[dict[str, Any]]:
         rows = conn.execute(query).mappings().all()
     report = []
     for row in rows:
-        started, finished = _aware(row["started_at"]), _aware(row["finished_at"])
+        started, finished = row["started_at"], row["finished_at"]  # aware UTC (UtcDateTime)
         report.append(
             {
                 "id": row["id"],
                 "kind": row["kind"],
-                "status": row["status"],
+                "status": KILLED if killed(row["status"], row["detail"]) else row["status"],
                 "started_at": started.isoformat() if started else None,
                 "finished_at": finished.isoformat() if finished else None,
                 "duration_s": (finished - started).total_seconds() if started and finished else None,

@@ -17,8 +17,9 @@ from rich.text import Text
 
 from enrich.cli.context import app_context, clean_text
 from enrich.cli.review import load_account_scorer
+from enrich.clock import utc_now
 from enrich.errors import ConfigError, InputError
-from enrich.review.queue import format_time, utc_now
+from enrich.review.queue import format_time
 
 reviewer_app = typer.Typer(name="reviewer", help="Reviewer accounts for the web UI.", no_args_is_help=True)
 MIN_SECRET_KEY_LENGTH = 32

@@ -15,14 +15,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Column
 
-from enrich.crm.countries import country_code
+from enrich.countries import require_country_code
 from enrich.crm.dates import parse_timestamp
 from enrich.crm.domains import registrable_domain
-from enrich.crm.numbers import NumRange, parse_number
 from enrich.crm.presets import IGNORE, ColumnMap, Entity
 from enrich.crm.reader import CsvRow
 from enrich.crm.spreadsheet import unprotect_formula
 from enrich.errors import InputError, Problem
+from enrich.numbers import NumRange, parse_crm_number
 from enrich.store.schema import account, contact
 from enrich.store.values import JsonValue
 
@@ -259,7 +259,7 @@ def _fits(column: Column[Any]) -> Callable[[str], str]:
 
 def _count(low: int, high: int) -> Callable[[str], JsonValue]:
     def convert(text: str) -> JsonValue:
-        parsed = parse_number(text)
+        parsed = parse_crm_number(text)
         bounds = (parsed.min, parsed.max) if isinstance(parsed, NumRange) else (parsed, parsed)
         for bound in bounds:
             if bound is not None and not low <= bound <= high:
@@ -271,7 +271,7 @@ def _count(low: int, high: int) -> Callable[[str], JsonValue]:
 
 def _year(now: datetime) -> Callable[[str], JsonValue]:
     def convert(text: str) -> JsonValue:
-        parsed = parse_number(text)
+        parsed = parse_crm_number(text)
         if isinstance(parsed, NumRange) or not EARLIEST_FOUNDED <= parsed <= now.year:
             raise ValueError(f"not a year between {EARLIEST_FOUNDED} and {now.year}: {text!r}")
         return parsed
@@ -302,7 +302,7 @@ _ACCOUNT_CONVERTERS: dict[str, Callable[[str], JsonValue]] = {
     "industry": _fits(account.c.industry),
     "employee_count": _count(1, MAX_EMPLOYEES),
     "annual_revenue": _count(0, MAX_REVENUE),
-    "country": country_code,
+    "country": require_country_code,
     "city": _fits(account.c.city),
     "owner": _fits(account.c.owner),
     "domain": registrable_domain,

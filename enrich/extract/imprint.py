@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+from enrich.countries import country_in_text, region_country
 from enrich.extract.base import Document, Finding, FindingMaker, Statement
-from enrich.extract.countries import country_code, region_country
 from enrich.extract.places import CITY_PATTERN
 
 _SP = r"[^\S\n]+"
@@ -185,11 +185,11 @@ class ImprintExtractor:
         next_line = re.match(r"\n[^\S\n]*(?P<line>[^\n]+?)[^\S\n]*(?=\n|$)", text[postal.end() :])
         prefix = postal.groupdict().get("prefix")
         state = postal.groupdict().get("state")
-        if named and country_code(named):
-            code, span, written = country_code(named), postal.span("country"), named
-        elif next_line and country_code(next_line.group("line")):
+        if named and country_in_text(named):
+            code, span, written = country_in_text(named), postal.span("country"), named
+        elif next_line and country_in_text(next_line.group("line")):
             written = next_line.group("line")
-            code = country_code(written)
+            code = country_in_text(written)
             span = (postal.end() + next_line.start("line"), postal.end() + next_line.end("line"))
         elif prefix:
             code, span, written = (

@@ -5,7 +5,8 @@ evidence must point into the text exactly as stored, so this module works on the
 
 - ``scan_tags`` finds tags (with attributes), comments and raw-text elements (script, style) by regex;
 - ``visible_text`` builds the text a reader sees (tags dropped, entities decoded, blocks separated by
-  newlines, comments/script/style/template and ``hidden``/``display:none`` elements left out) and keeps a
+  newlines; comments, script/style/template and elements hidden inline left out: ``hidden``,
+  ``aria-hidden``, ``display:none``, screen-reader-only classes …, as in the LLM's visible text) and keeps a
   map from every visible character back to the source span it came from (one character for plain text,
   the whole ``&uuml;`` for an entity).
 """
@@ -34,7 +35,18 @@ _TOKEN = re.compile(
 _START_TAG_OPENING = re.compile(r"<[a-zA-Z]")
 _ATTRIBUTE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};?)")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Inline ways of hiding an element from people. The LLM layer's visible text (enrich/llm/visible_text.py)
+# uses the same two rules, so deterministic extractors never mine text the model is kept from seeing
+# (an instruction planted in an invisible element, docs/llm.md "Prompt injection").
+HIDING_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*(hidden|collapse)|opacity\s*:\s*0(\.0+)?\s*(;|$)"
+    r"|font-size\s*:\s*0(px|em|rem|pt|%)?\s*(;|$)|(?<![-\w])(height|width|max-height|max-width)\s*:\s*0(px)?\s*(;|$)"
+    r"|(left|top|text-indent)\s*:\s*-\d{3,}|clip\s*:\s*rect\(\s*0",
+    re.IGNORECASE,
+)
+HIDING_CLASSES = frozenset(
+    {"hidden", "d-none", "sr-only", "visually-hidden", "screen-reader-text", "invisible", "is-hidden", "hide"}
+)
 
 # Content is not markup: scanned up to the matching end tag. Title and textarea show text, the rest don't.
 RAW_TEXT_ELEMENTS = frozenset(
@@ -289,8 +301,12 @@ _BREAKS_TO_SPACES = str.maketrans({"\n": " ", "\r": " ", "\t": " ", "\f": " ", "
 def _hides_content(tag: Tag) -> bool:
     if tag.name in _NOT_SHOWN or "hidden" in tag.attrs:
         return True
+    if tag.attrs.get("aria-hidden", "").strip().lower() == "true":
+        return True
+    if any(name.lower() in HIDING_CLASSES for name in tag.attrs.get("class", "").split()):
+        return True
     style = tag.attrs.get("style")
-    return style is not None and _HIDDEN_STYLE.search(style) is not None
+    return style is not None and HIDING_STYLE.search(style) is not None
 
 
 def visible_text(text: str, tags: Sequence[Tag] | None = None) -> VisibleText:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from enrich.extract.countries import country_code, region_country
+from enrich.countries import country_in_text, region_country
 
 # A capitalised word that ends in a letter (so "Leeds." stops before the dot), or St./Ft./Mt.
 CAPITALISED_WORD = r"(?:(?:St|Ft|Mt)\.|[A-ZÄÖÜÉ][\wÄÖÜäöüßéèáíóúç'’-]*[\wäöüßéèáíóúç])"
@@ -65,7 +65,7 @@ def resolve_place(place: str, qualifiers: list[str]) -> Place | None:
     if place.casefold() in _NOT_PLACES:
         return None
     named = _country_of([" ".join(qualifier.split()) for qualifier in qualifiers])
-    country = country_code(place) or (None if named else region_country(place))
+    country = country_in_text(place) or (None if named else region_country(place))
     if country is not None:  # "based in Germany", "based in Texas"; but "New York, New York" is a city
         return Place(city=None, country=country, country_text=place)
     if named is not None:
@@ -77,10 +77,10 @@ def _country_of(qualifiers: list[str]) -> tuple[str, str] | None:
     """The country the words after a city name: unambiguous country names first, then states and
     provinces ("Atlanta, Georgia" is in the US; "(CA, USA)" is California, not Canada), then codes."""
     for qualifier in qualifiers:
-        code = country_code(qualifier) if len(qualifier) > 3 else None
+        code = country_in_text(qualifier) if len(qualifier) > 3 else None
         if code is not None and region_country(qualifier) is None:
             return code, qualifier
-    for lookup in (region_country, country_code):
+    for lookup in (region_country, country_in_text):
         for qualifier in qualifiers:
             code = lookup(qualifier)
             if code is not None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from enrich.countries import country_in_text
 from enrich.extract.base import FieldValue, Qualifier, Statement, ValueRange
-from enrich.extract.countries import country_code
-from enrich.extract.number_formats import parse_whole_number
+from enrich.numbers import parse_page_number
 
 # LocalBusiness has hundreds of subtypes; these are the common ones whose names don't say "Business".
 _ORGANISATION_TYPES = frozenset(
@@ -106,22 +106,22 @@ def _whole(number: str | int | float | None) -> int | None:
         return int(number) if number.is_integer() else None
     if isinstance(number, int):
         return number
-    return parse_whole_number(number)
+    return parse_page_number(number)
 
 
 def _count_from_text(text: str) -> Normalised | None:
     if text.endswith("+"):
-        number = parse_whole_number(text[:-1].strip())
+        number = parse_page_number(text[:-1].strip())
         return Normalised(number, text, "at_least") if number is not None else None
     bounds = re.fullmatch(r"(\S+)\s*[-–]\s*(\S+)", text)
     if bounds:
-        low, high = parse_whole_number(bounds.group(1)), parse_whole_number(bounds.group(2))
+        low, high = parse_page_number(bounds.group(1)), parse_page_number(bounds.group(2))
         if low is not None and high is not None and low < high:
             return Normalised(ValueRange(low, high), text, "range")
         return None
     if re.fullmatch(r"\d+\.0+", text):
         text = text.split(".")[0]
-    number = parse_whole_number(text)
+    number = parse_page_number(text)
     return Normalised(number, text, "exact") if number is not None else None
 
 
@@ -134,7 +134,7 @@ def founding_year(text: str) -> Normalised | None:
 def country(text: str) -> Normalised | None:
     """An ``addressCountry`` as ISO alpha-2: codes ("DE", "de") and names ("Germany", "Deutschland")."""
     stripped = text.strip()
-    code = country_code(stripped.upper() if len(stripped) == 2 else stripped)
+    code = country_in_text(stripped.upper() if len(stripped) == 2 else stripped)
     return Normalised(code, stripped, "exact") if code else None
 
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 
 from enrich.extract.base import Document, FieldValue, Finding, FindingMaker, Qualifier, Statement, ValueRange
-from enrich.extract.number_formats import MULTIPLIER_PATTERN, NUMBER_PATTERN, parse_whole_number
 from enrich.extract.places import CITY_PATTERN, resolve_place
+from enrich.numbers import MULTIPLIER_PATTERN, NUMBER_PATTERN, parse_page_number
 
 _SP = r"[^\S\n]+"  # spaces within one block, NBSP included, never a block break
 _OSP = r"[^\S\n]*"
@@ -124,7 +124,11 @@ _WEAK_NOUN_SUPPORT_AFTER = re.compile(
 _YEAR_CONTEXT = re.compile(r"\b(?:in|since|seit|im|the|our|unsere[mn]?|fy|year|jahr|anno)[^\S\n]*$", re.I)
 _CURRENCY_BEFORE = re.compile(r"(?:[$€£¥]|\b(?:USD|EUR|CHF|GBP))[^\S\n]?$")
 _SENTENCE_BREAK = re.compile(r"[.!?;](?=\s)|\n")
-_CLAUSE_BREAK = re.compile(r"[.!?;,](?=\s)|\n")
+# "·" and "|" separate the facts of a footer line ("Gegründet 1958 · 240 Mitarbeiter"): each is a clause.
+_CLAUSE_BREAK = re.compile(r"[.!?;,·|](?=\s)|\n")
+# Where the clause that holds a count ends: a founding word after this belongs to another statement
+# ("employs 250 people and was founded in 1998", "… Partner – gegründet 2002").
+_NEXT_CLAUSE = re.compile(r"[,;·|–—]|\b(?:and|und)\b", re.I)
 
 
 def _preceding(text: str, index: int, breaks: re.Pattern[str], limit: int = 200) -> str:
@@ -154,7 +158,7 @@ def _is_decoy(text: str, match: re.Match[str], number: int) -> bool:
     if founding is not None and not _NOW_WORDS.search(clause[founding.end() :]):
         return True
     after = _following(text, match.end())
-    if re.match(r"^[^,;]*\b(?:gegründet|founded)\b", after, re.I):
+    if re.search(r"\b(?:gegründet|founded)\b", _NEXT_CLAUSE.split(after, maxsplit=1)[0], re.I):
         return True
     sentence = _preceding(text, match.start(), _SENTENCE_BREAK)
     if _OTHERS_PEOPLE_BEFORE.search(sentence) or _OTHERS_PEOPLE_AFTER.search(after):
@@ -183,13 +187,13 @@ def _employee_hits(text: str) -> list[Statement]:
     for pattern in _EMPLOYEE_PATTERNS:
         for match in pattern.finditer(text):
             groups = match.groupdict()
-            number = parse_whole_number(match.group("num"), groups.get("mult"))
+            number = parse_page_number(match.group("num"), groups.get("mult"))
             if number is None or _is_decoy(text, match, number):
                 continue
             value: FieldValue = number
             qualifier = _qualifier_of(match)
             if groups.get("num2"):
-                upper = parse_whole_number(match.group("num2"))
+                upper = parse_page_number(match.group("num2"))
                 if upper is None or upper <= number:
                     continue
                 value, qualifier = ValueRange(number, upper), "range"

@@ -20,12 +20,13 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 
 import httpx
 from ssrfguard import Resolver, SSRFGuardError
 
+from enrich.clock import utc_now
 from enrich.config import Settings
 from enrich.errors import FetchRefused
 from enrich.fetch.body import check_page_type, decode_text, read_capped
@@ -45,10 +46,6 @@ from enrich.fetch.retry import (
 from enrich.fetch.robots import ROBOTS_MAX_BYTES, RobotsCache, RobotsRules, product_token
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def host_of(url: str) -> str:
@@ -113,7 +110,7 @@ class Fetcher:
         resolver: Resolver | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
         rng: random.Random | None = None,
     ) -> None:
         routing = LoopbackRouting.from_text(settings.fetch_connect_to, settings.fetch_allow_addresses)
@@ -158,13 +155,16 @@ class Fetcher:
         before any DNS lookup or connection.
         """
         canonical = check_url(self._policy, url)
+        # The cache is a database: in a thread, so that waiting for its write lock (another worker,
+        # the worker's own writer thread) never stalls the requests of every other account.
         if self._cache is not None:
-            cached = self._cache.lookup(canonical, fetched_after=self._now() - self._cache_age)
+            fetched_after = self._now() - self._cache_age
+            cached = await asyncio.to_thread(self._cache.lookup, canonical, fetched_after=fetched_after)
             if cached is not None:
                 return cached
         result = await self._fetch_with_retries(canonical)
         if self._cache is not None:
-            self._cache.store(result)
+            await asyncio.to_thread(self._cache.store, result)
         return result
 
     async def _fetch_with_retries(self, url: str) -> FetchResult:

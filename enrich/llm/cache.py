@@ -18,12 +18,13 @@ from enrich.llm.client import LLMRequest
 
 @dataclass(frozen=True)
 class CachedCompletion:
-    """An answer as received, with the usage of the call that produced it."""
+    """An answer as received, with the usage and latency of the call that produced it."""
 
     content: str
     model: str
     tokens_in: int
     tokens_out: int
+    latency_s: float = 0.0
 
 
 class LLMCache(Protocol):

@@ -199,7 +199,8 @@ class OpenAIChatClient:
                 f"{where} does not know model {request.model!r} or the chat completions path (404)",
                 hint="check LEADSCORE_LLM_MODEL and OPENAI_BASE_URL (it usually ends in /v1)",
             )
-        retries = f"after {self._max_retries} retries" if self._max_retries else "without retries"
+        count = self._max_retries
+        retries = f"after {count} {'retry' if count == 1 else 'retries'}" if count else "without retries"
         if isinstance(exc, openai.APITimeoutError):
             return UpstreamError(f"{where} did not answer within {self._timeout_s:g} s ({retries})")
         if isinstance(exc, openai.APIConnectionError):

@@ -10,13 +10,12 @@ instruction.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from enrich.clock import Clock, utc_now
 from enrich.config import Settings
 from enrich.errors import ConfigError
 from enrich.llm.answers import answer_schema
@@ -42,8 +41,9 @@ class Company:
 class SmartFieldResult(BaseModel):
     """One field's outcome with everything a ``field_value`` row needs for provenance.
 
-    ``tokens_in``/``tokens_out``/``cost_usd`` are those of the call that produced the answer, also
-    when it came from the cache (``cached=True``; the run's own spending is ``RunBudget.usage``).
+    ``tokens_in``/``tokens_out``/``cost_usd``/``latency_s`` are those of the call that produced the
+    answer, also when it came from the cache (``cached=True``; the run's own spending is
+    ``RunBudget.usage``).
     ``model_confidence`` is the model's self-report: store it, never use it as the confidence.
     """
 
@@ -77,12 +77,13 @@ class SmartFieldResult(BaseModel):
 
 
 def request_tokens(request: LLMRequest) -> int:
-    """Estimated prompt tokens of ``request``: both messages and the JSON schema (servers count it too)."""
-    return estimate_tokens(request.system + request.user + json.dumps(request.schema))
+    """Estimated prompt tokens of ``request``: both messages and the JSON schema (servers count it too).
 
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+    The schema is counted in its compact JSON form: servers render it their own way, and the
+    whitespace of our serialisation is not what they tokenise.
+    """
+    schema = json.dumps(request.schema, separators=(",", ":"), ensure_ascii=False)
+    return estimate_tokens(request.system + request.user + schema)
 
 
 class SmartFieldResearcher:
@@ -95,7 +96,7 @@ class SmartFieldResearcher:
         *,
         model: str,
         cache: LLMCache | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = utc_now,
     ) -> None:
         self.client = client
         self.budget = budget
@@ -105,7 +106,7 @@ class SmartFieldResearcher:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, cache: LLMCache | None = None, clock: Callable[[], datetime] = _utc_now
+        cls, settings: Settings, *, cache: LLMCache | None = None, clock: Clock = utc_now
     ) -> SmartFieldResearcher:
         """The real thing: the openai SDK client and a fresh budget, both from Settings."""
         return cls(
@@ -116,15 +117,17 @@ class SmartFieldResearcher:
             clock=clock,
         )
 
+    async def aclose(self) -> None:
+        """Close the client's connections (the SDK's HTTP pool), when it holds any."""
+        close = getattr(self.client, "aclose", None)
+        if close is not None:
+            await close()
+
     def build_request(
         self, field: SmartField, snippets: list[Snippet], company: Company, allowed_values: tuple[str, ...]
     ) -> LLMRequest:
         """The chat request for ``field`` over ``snippets`` (no I/O; also used by the token benchmark)."""
-        allowed = (
-            f"Allowed values (answer exactly one of them): {', '.join(allowed_values)}"
-            if allowed_values
-            else ""
-        )
+        allowed = f"Allowed values: {', '.join(allowed_values)}" if allowed_values else ""
         system, user = field.prompt.render(
             {
                 "company_name": company.name,
@@ -191,7 +194,6 @@ class SmartFieldResearcher:
         request = self.build_request(field, snippets, company, allowed)
         key = cache_key(request, field.prompt.sha256)
         cached = self.cache.get(key) if self.cache is not None else None
-        latency_s = 0.0
         if cached is None:
             prompt_tokens = request_tokens(request)
             reservation = self.budget.reserve(self.model, prompt_tokens, request.max_tokens, what=field.name)
@@ -202,9 +204,8 @@ class SmartFieldResearcher:
                 raise
             self.budget.settle(reservation, response.tokens_in, response.tokens_out, response.latency_s)
             completion = CachedCompletion(
-                response.content, response.model, response.tokens_in, response.tokens_out
+                response.content, response.model, response.tokens_in, response.tokens_out, response.latency_s
             )
-            latency_s = response.latency_s
             if self.cache is not None and response.parsed is not None:
                 self.cache.put(key, completion)
         else:
@@ -212,7 +213,7 @@ class SmartFieldResearcher:
         verdict = verify_answer(
             field, completion.content, pages, allowed_values=allowed, current_year=self.clock().year
         )
-        result = self._result(base, verdict, completion, latency_s, cached is not None, snippets)
+        result = self._result(base, verdict, completion, cached is not None, snippets)
         self._log(result, snippets)
         return result
 
@@ -221,7 +222,6 @@ class SmartFieldResearcher:
         base: dict[str, Any],
         verdict: Verdict,
         completion: CachedCompletion,
-        latency_s: float,
         cached: bool,
         snippets: list[Snippet],
     ) -> SmartFieldResult:
@@ -240,7 +240,7 @@ class SmartFieldResearcher:
             page_sha256=match.page.sha256 if match else None,
             tokens_in=completion.tokens_in,
             tokens_out=completion.tokens_out,
-            latency_s=latency_s,
+            latency_s=completion.latency_s,
             cost_usd=self.budget.cost_usd(self.model, completion.tokens_in, completion.tokens_out),
             model_confidence=verdict.model_confidence,
             cached=cached,
@@ -259,7 +259,7 @@ class SmartFieldResearcher:
             result.prompt_version,
             result.tokens_in,
             result.tokens_out,
-            result.latency_s,
+            0.0 if result.cached else result.latency_s,  # a cache hit waited for nothing this run
             result.cost_usd,
             result.status,
             result.reason or "-",

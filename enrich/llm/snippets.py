@@ -33,6 +33,7 @@ from enrich.llm.visible_text import PageSpan, SourcePage
 
 BM25_K1 = 1.2
 BM25_B = 0.75
+MIN_RELATIVE_SCORE = 0.3  # a passage scoring below this share of the best one is not sent
 _PASSAGE_MIN_CHARS = 80
 _PASSAGE_MAX_CHARS = 400
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -43,6 +44,8 @@ _STOPWORDS = frozenset(
      "zu"}
 )  # fmt: skip
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+# a word of at most three letters and a full stop, ending the text searched: an abbreviation
+_ABBREVIATION = re.compile(r"(?<!\w)[^\W\d_]{1,3}\.$")
 _OPEN_RUN = re.compile(r"[<\u2039\u2329\u27e8\u3008\ufe64\uff1c]{2,}")
 _CLOSE_RUN = re.compile(r"[>\u203a\u232a\u27e9\u3009\ufe65\uff1e]{2,}")
 
@@ -183,6 +186,45 @@ def rank_passages(candidates: list[Passage], keywords: tuple[str, ...]) -> list[
     return ranked
 
 
+def _units(passage: Passage) -> list[Passage]:
+    """The passage's lines, and long lines' sentences, as spans of the page."""
+    units: list[Passage] = []
+    for line_start, line_end in _line_spans(passage.text):
+        cursor = passage.start + line_start
+        line_stop = passage.start + line_end
+        for match in _SENTENCE_END.finditer(passage.page.text, cursor, line_stop):
+            if _ABBREVIATION.search(passage.page.text, cursor, match.start()):
+                continue  # "310 Mio. Euro", "Dr. Müller", "Acme Inc. was": not the end of a sentence
+            units.append(Passage(passage.page, cursor, match.start()))
+            cursor = match.end()
+        units.append(Passage(passage.page, cursor, line_stop))
+    return [unit for unit in units if unit.text.strip()]
+
+
+def focus(passage: Passage, keywords: tuple[str, ...], *, needs_digit: bool = False) -> Passage:
+    """The passage narrowed to the stretch from its first to its last sentence (or line) naming a keyword.
+
+    A heading or a sentence around the fact that names no keyword costs tokens and states nothing the
+    answer can quote. For numeric fields the stretch must hold a digit: when it has none, it grows by
+    the neighbouring sentence that has one (a figure on the line below its label).
+    """
+    units = _units(passage)
+    relevant = [index for index, unit in enumerate(units) if mentions_keyword(unit.text, keywords)]
+    if not relevant:
+        return passage
+    first, last = relevant[0], relevant[-1]
+
+    def has_digit(low: int, high: int) -> bool:
+        return any(char.isdigit() for unit in units[low : high + 1] for char in unit.text)
+
+    if needs_digit and not has_digit(first, last):
+        if last + 1 < len(units) and has_digit(last + 1, last + 1):
+            last += 1
+        elif first > 0 and has_digit(first - 1, first - 1):
+            first -= 1
+    return Passage(passage.page, units[first].start, units[last].end)
+
+
 def select_snippets(
     pages: list[SourcePage],
     keywords: tuple[str, ...],
@@ -197,7 +239,12 @@ def select_snippets(
         candidates = [passage for passage in candidates if any(char.isdigit() for char in passage.text)]
     chosen: list[Snippet] = []
     used = 0
-    for snippet in rank_passages(candidates, keywords):
+    ranked = rank_passages(candidates, keywords)
+    floor = ranked[0].score * MIN_RELATIVE_SCORE if ranked else 0.0
+    for candidate in ranked:
+        if candidate.score < floor:
+            break  # a weak match of one common keyword, far behind the best passage
+        snippet = Snippet(focus(candidate.passage, keywords, needs_digit=needs_digit), candidate.score)
         length = snippet.passage.end - snippet.passage.start
         if len(chosen) >= max_snippets or used + length > max_chars:
             break
@@ -215,18 +262,19 @@ def neutralise(text: str) -> str:
     return _CLOSE_RUN.sub(_first_char, _OPEN_RUN.sub(_first_char, text))
 
 
-def safe_source(url: str) -> str:
-    """The URL as shown in a snippet header: scheme, host and path only, no spaces or brackets."""
+def safe_source(url: str, *, with_host: bool = True) -> str:
+    """The URL as shown to the model: scheme, host and path (or the path alone), no spaces or brackets."""
     parts = urlsplit(url)
-    shown = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.scheme else parts.path
-    return re.sub(r"[\s<>\"'`\u2039\u203a\uff1c\uff1e]", "", shown)[:200]
+    shown = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.scheme and with_host else parts.path
+    return re.sub(r"[\s<>\"'`\u2039\u203a\uff1c\uff1e]", "", shown or "/")[:200]
 
 
 def render_snippets(snippets: list[Snippet]) -> str:
     """The snippets as numbered, delimited data blocks for the user message."""
     blocks = []
     for number, snippet in enumerate(snippets, start=1):
-        source = safe_source(snippet.passage.page.url)
+        # the path only: every page is on the company's own site, named in the message already
+        source = safe_source(snippet.passage.page.url, with_host=False)
         blocks.append(
             f"<<<SNIPPET {number} source={source}>>>\n{neutralise(snippet.passage.text)}\n<<<END>>>"
         )

@@ -11,7 +11,7 @@ An answer becomes a *verified* candidate only if, in this order,
 5. the quoted page text contains the value (else ``quote_lacks_value``):
    numbers — a written number that can mean the value (``numbers``), and for numeric fields one of
    the field's keywords too, so a bare number or a phone number is no evidence; ranges — both ends;
-   years — the four digits; countries — the country's English or German name (``countries``);
+   years — the four digits; countries — the country's English or German name (``enrich.countries``);
    enums — the label itself or one of its ``value_terms``, or every word (3+ letters) of the label;
    booleans — one of ``value_terms.true`` / ``value_terms.false`` (the field's keywords when none
    are given); short text — the value itself.
@@ -21,16 +21,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
+from enrich.countries import alpha_3, country_names, is_country_code
 from enrich.llm.answers import AnswerRejected, ModelAnswer, parse_answer, typed_value
-from enrich.llm.countries import find_country, is_country_code
 from enrich.llm.injection import looks_like_instruction
 from enrich.llm.normalise import normalise, normalised
-from enrich.llm.numbers import NumberMention, find_integer, number_mentions
 from enrich.llm.smart_fields import SmartField
 from enrich.llm.snippets import mentions_keyword
 from enrich.llm.visible_text import PageSpan, SourcePage
+from enrich.numbers import NumberMention, find_integer, number_mentions
 
 Status = Literal["verified", "rejected", "unknown"]
 Value = int | str | bool | dict[str, int]
@@ -86,6 +87,28 @@ def find_term(text: str, term: str) -> str | None:
         return None
     start, end = haystack.original_span(match.start(), match.end())
     return text[start:end]
+
+
+@cache
+def _normalised_country_names(code: str) -> tuple[str, ...]:
+    # longest first, so "united states of america" wins over "united states" where both match
+    return tuple(
+        sorted({normalised(name) for name in country_names(code)}, key=lambda name: (-len(name), name))
+    )
+
+
+def find_country(quote: str, code: str) -> str | None:
+    """The text in ``quote`` that names country ``code``: a name in English or German, a short form or
+    adjective (``enrich.countries.country_names``), or the alpha-3 code in capitals as its own word."""
+    for name in _normalised_country_names(code):
+        found = find_term(quote, name)
+        if found is not None:
+            return found
+    # alpha-2 codes are not accepted on their own: "IN", "DE", "IT" are everyday words in capitals
+    code_3 = alpha_3(code)
+    if code_3 and re.search(r"(?<![\w-])" + code_3 + r"(?![\w-])", quote):
+        return code_3
+    return None
 
 
 def _check_bounds(

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Comment, Tag
 
+from enrich.extract.markup import HIDING_CLASSES, HIDING_STYLE
+
 _DROPPED_TAGS = (
     "script", "style", "template", "noscript", "head", "iframe", "object", "embed", "svg", "canvas",
     "input", "select", "textarea", "button", "nav",
@@ -28,15 +30,6 @@ _BLOCK_TAGS = (
     "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "td",
     "th", "ul",
 )  # fmt: skip
-_HIDING_STYLE = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*(hidden|collapse)|opacity\s*:\s*0(\.0+)?\s*(;|$)"
-    r"|font-size\s*:\s*0(px|em|rem|pt|%)?\s*(;|$)|(?<![-\w])(height|width|max-height|max-width)\s*:\s*0(px)?\s*(;|$)"
-    r"|(left|top|text-indent)\s*:\s*-\d{3,}|clip\s*:\s*rect\(\s*0",
-    re.IGNORECASE,
-)
-_HIDING_CLASSES = frozenset(
-    {"hidden", "d-none", "sr-only", "visually-hidden", "screen-reader-text", "invisible", "is-hidden", "hide"}
-)
 
 
 @dataclass(frozen=True)
@@ -76,10 +69,10 @@ def _is_hidden(element: Tag) -> bool:
         return True
     if str(element.get("aria-hidden", "")).strip().lower() == "true":
         return True
-    if _HIDING_STYLE.search(str(element.get("style", ""))):
+    if HIDING_STYLE.search(str(element.get("style", ""))):
         return True
     classes = element.get_attribute_list("class")
-    return any(str(name).lower() in _HIDING_CLASSES for name in classes if name)
+    return any(str(name).lower() in HIDING_CLASSES for name in classes if name)
 
 
 def visible_text(html: str) -> str:

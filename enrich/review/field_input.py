@@ -10,9 +10,9 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import pycountry
-
+from enrich.countries import country_code
 from enrich.errors import InputError, Problem
+from enrich.numbers import parse_typed_number, split_typed_range
 from enrich.store.values import JsonValue
 
 # Plausibility bounds, the same the enrichment applies to model output (DESIGN §6).
@@ -23,9 +23,6 @@ _INT_BOUNDS: dict[str, tuple[int, int]] = {
 _RANGE_FIELDS = frozenset(_INT_BOUNDS)
 _MAX_TEXT = 300
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$")
-# 1200, or thousands grouped as 1,200 / 1.200 / 1 200 / 1'200 — never a decimal point ("2.5" is refused)
-_NUMBER = re.compile(r"^(?:\d+|\d{1,3}(?:[,. _']\d{3})+)$")
-_RANGE = re.compile(r"^(?P<low>[\d,. _']+?)\s*(?:(?:-|–|to)\s*(?P<high>[\d,. _']+)|(?P<open>\+))$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -58,9 +55,10 @@ def _bad(field: str, reason: str) -> InputError:
 
 
 def _whole_number(field: str, text: str) -> int:
-    if not _NUMBER.match(text):
+    number = parse_typed_number(text)
+    if number is None:
         raise _bad(field, f"{text!r} is not a whole number")
-    return int(re.sub(r"[,. _']", "", text))
+    return number
 
 
 def _bounded_int(field: str, text: str, low: int, high: int) -> int:
@@ -73,24 +71,23 @@ def _bounded_int(field: str, text: str, low: int, high: int) -> int:
 def _count_or_range(field: str, text: str) -> JsonValue:
     """A whole number, ``50-200`` (also ``50 to 200``) or an open range ``1000+``."""
     low, high = _INT_BOUNDS[field]
-    matched = _RANGE.match(text)
-    if matched is None:
+    ends = split_typed_range(text)
+    if ends is None:
         return _bounded_int(field, text, low, high)
-    minimum = _bounded_int(field, matched["low"].strip(), low, high)
-    if matched["open"]:
+    minimum = _bounded_int(field, ends[0], low, high)
+    if ends[1] is None:
         return {"min": minimum, "max": None}
-    maximum = _bounded_int(field, matched["high"].strip(), low, high)
+    maximum = _bounded_int(field, ends[1], low, high)
     if minimum > maximum:
         raise _bad(field, f"range {minimum}-{maximum} runs backwards")
     return {"min": minimum, "max": maximum}
 
 
 def _country(text: str) -> str:
-    try:
-        found = pycountry.countries.lookup(text)
-    except LookupError:
-        raise _bad("country", f"{text!r} is not an ISO 3166 country code or name") from None
-    return str(found.alpha_2)
+    code = country_code(text)
+    if code is None:
+        raise _bad("country", f"{text!r} is not an ISO 3166 country code or name")
+    return code
 
 
 def _domain(text: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import Connection, Row, func, or_, select
 
+from enrich.clock import utc_now as utc_now  # re-exported: enrich/cli/merges.py imports it here
 from enrich.store.schema import account, contact, field_value, review_event
 from enrich.store.values import JsonValue, display_value
 
@@ -82,11 +83,6 @@ class AuditEvent:
     @property
     def undoable(self) -> bool:
         return self.action != "undo" and self.undone_by is None and self.field_value_id is not None
-
-
-def utc_now() -> datetime:
-    """The default clock of the CLI and the web app; tests pass their own time."""
-    return datetime.now(UTC)
 
 
 # ReviewItem fields read straight from the field_value row (plus account_id from the join)
@@ -186,7 +182,7 @@ def _review_item(row: Row[Any]) -> ReviewItem:
 
 
 def format_time(moment: datetime | None) -> str:
-    """UTC, to the second; SQLite hands datetimes back without their zone, they are stored as UTC."""
+    """UTC, to the second."""
     if moment is None:
         return "unknown time"
     if moment.tzinfo is not None:

@@ -9,13 +9,13 @@ refreshes the account's columns.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Connection, select
 
+from enrich.clock import Clock, utc_now
 from enrich.store.schema import account
 from enrich.store.scores import load_account_inputs, score_row, upsert_scores
 from enrich.store.values import JsonValue, account_columns
@@ -60,7 +60,7 @@ class RulesetScorer:
     """Scores accounts from the store with one ruleset (the same engine ``leadscore score`` uses)."""
 
     ruleset: Ruleset
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    clock: Clock = utc_now
 
     def preview(self, conn: Connection, account_id: int, field: str, value: object) -> ScoreChange | None:
         columns = _account_columns(conn, account_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, insert, update
@@ -133,10 +133,4 @@ def _dedupe_key(record: ActivityRecord, contact_id: int | None, account_id: int 
 
 
 def _differs(stored: Any, wanted: dict[str, Any]) -> bool:
-    for name, value in wanted.items():
-        current = stored[name]
-        if isinstance(current, datetime) and current.tzinfo is None:
-            current = current.replace(tzinfo=UTC)  # SQLite hands back naive UTC
-        if current != value:
-            return True
-    return False
+    return any(stored[name] != value for name, value in wanted.items())

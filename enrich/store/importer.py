@@ -14,12 +14,13 @@ import csv
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, update
 
+from enrich.clock import Clock, utc_now
 from enrich.crm.dedupe import FileDuplicates, Seen
 from enrich.crm.mapping import load_mapping
 from enrich.crm.presets import Entity, Preset
@@ -30,6 +31,7 @@ from enrich.store.import_accounts import AccountWriter
 from enrich.store.import_activities import ActivityWriter
 from enrich.store.import_batch import EntityWriter, ImportCounts
 from enrich.store.import_contacts import ContactWriter
+from enrich.store.runs import begin_run
 from enrich.store.schema import run
 
 T = TypeVar("T")
@@ -97,7 +99,7 @@ def import_file(
     engine: Engine,
     request: ImportRequest,
     *,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Clock = utc_now,
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Validate, then import ``request.path``; raises ``InputError`` with every problem, writing nothing.
@@ -192,14 +194,7 @@ class _ImportJob:
             "preset": self.request.preset.name,
         }
         with engine.begin() as conn:
-            started = {
-                "kind": "import",
-                "status": "running",
-                "started_at": now,
-                "counts": {},
-                "detail": detail,
-            }
-            run_id = int(conn.execute(insert(run).returning(run.c.id), started).scalar_one())
+            run_id = begin_run(conn, "import", now=now, detail=detail)
             done = 0
             for batch in self.rows():
                 records = []

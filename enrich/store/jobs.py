@@ -4,8 +4,8 @@ A job is one account to research. Workers *claim* jobs by leasing them (``lease_
 ``lease_until``) and bump a *fencing token*; results are written in the same transaction that marks
 the job done, and only if the token is still theirs. A worker killed mid-run simply lets its lease
 expire: the next claim takes the job again, and nothing was written for it (all-or-nothing per
-account). On PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED`` so many workers never block or
-double-claim; on SQLite the single ``UPDATE … RETURNING`` statement is atomic under its write lock.
+account). On PostgreSQL the claim selects with ``FOR UPDATE SKIP LOCKED`` so many workers never block or
+double-claim; on SQLite the ``UPDATE … RETURNING`` that follows re-checks that each job is still free.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, not_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -78,11 +78,7 @@ def enqueue(
             for account_id, priority, payload in entries
         ]
     )
-    requeue = or_(
-        job.c.state == "queued",
-        and_(job.c.state == "leased", job.c.lease_until < now),
-        and_(job.c.state.in_(("done", "failed")), job.c.updated_at <= now - recheck_after),
-    )
+    requeue = _requeueable(now, recheck_after)
     statement = statement.on_conflict_do_update(
         index_elements=[job.c.entity_type, job.c.entity_id, job.c.kind],
         set_={
@@ -94,7 +90,40 @@ def enqueue(
         },
         where=requeue,
     )
-    return int(conn.execute(statement).rowcount or 0)
+    # Counted from RETURNING: psycopg reports rowcount -1 for this statement on PostgreSQL.
+    return len(conn.execute(statement.returning(job.c.id)).all())
+
+
+def _requeueable(now: datetime, recheck_after: timedelta) -> ColumnElement[bool]:
+    """Jobs ``enqueue`` may queue again: queued, lease expired, or done longer than ``recheck_after`` ago."""
+    return or_(
+        job.c.state == "queued",
+        and_(job.c.state == "leased", job.c.lease_until < now),
+        and_(job.c.state.in_(("done", "failed")), job.c.updated_at <= now - recheck_after),
+    )
+
+
+def not_requeueable(
+    conn: Connection,
+    account_ids: Sequence[int],
+    *,
+    now: datetime,
+    recheck_after: timedelta = timedelta(0),
+    kind: str = KIND_ENRICH,
+) -> set[int]:
+    """The accounts among ``account_ids`` that ``enqueue`` would leave alone: leased by a live worker,
+    or researched more recently than ``recheck_after``."""
+    if not account_ids:
+        return set()
+    rows = conn.execute(
+        select(job.c.entity_id).where(
+            job.c.entity_type == "account",
+            job.c.kind == kind,
+            job.c.entity_id.in_(list(account_ids)),
+            not_(_requeueable(now, recheck_after)),
+        )
+    )
+    return {int(account_id) for account_id in rows.scalars()}
 
 
 def claim(
@@ -111,11 +140,30 @@ def claim(
         .order_by(job.c.priority.desc(), job.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
     )
-    statement = (
+    # Two statements, not ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``: PostgreSQL
+    # may run that subquery again for every row the UPDATE visits, skip the rows the UPDATE itself has
+    # just changed as locked, and so lease every queued job instead of ``limit``.
+    with engine.begin() as conn:
+        chosen = list(conn.scalars(candidates))
+        if not chosen:
+            return []
+        rows = conn.execute(_lease_statement(chosen, claimable, owner=owner, now=now, lease=lease)).all()
+    leases = [
+        Lease(row.id, row.entity_id, row.payload or {}, row.fencing_token, owner, row.attempts)
+        for row in rows
+    ]
+    rank = {job_id: position for position, job_id in enumerate(chosen)}  # priority order
+    return sorted(leases, key=lambda item: rank[item.job_id])
+
+
+def _lease_statement(
+    job_ids: Sequence[int], claimable: ColumnElement[bool], *, owner: str, now: datetime, lease: timedelta
+) -> Any:
+    # ``claimable`` is checked again: on SQLite, another process may have leased a job in between.
+    return (
         update(job)
-        .where(job.c.id.in_(candidates), claimable)
+        .where(job.c.id.in_(list(job_ids)), claimable)
         .values(
             state="leased",
             lease_owner=owner,
@@ -126,13 +174,6 @@ def claim(
         )
         .returning(job.c.id, job.c.entity_id, job.c.payload, job.c.fencing_token, job.c.attempts)
     )
-    with engine.begin() as conn:
-        rows = conn.execute(statement).all()
-    leases = [
-        Lease(row.id, row.entity_id, row.payload or {}, row.fencing_token, owner, row.attempts)
-        for row in rows
-    ]
-    return sorted(leases, key=lambda item: item.job_id)
 
 
 def finish(

@@ -6,24 +6,18 @@ worker got there first, or a resumed run) is ignored, keeping the first answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from enrich.clock import Clock, utc_now
 from enrich.llm.cache import CachedCompletion
 from enrich.store.schema import llm_cache
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class SqlLLMCache:
     """``LLMCache`` backed by the store (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
         self._engine = engine
         self._clock = clock
 
@@ -37,17 +31,23 @@ class SqlLLMCache:
         if row is None:
             return None
         response = row.response if isinstance(row.response, dict) else {}
+        latency = response.get("latency_s")
         return CachedCompletion(
             content=str(response.get("content", "")),
             model=str(response.get("model", "")),
             tokens_in=int(row.tokens_in),
             tokens_out=int(row.tokens_out),
+            latency_s=float(latency) if isinstance(latency, int | float) else 0.0,
         )
 
     def put(self, key: str, completion: CachedCompletion) -> None:
         row = {
             "key": key,
-            "response": {"content": completion.content, "model": completion.model},
+            "response": {
+                "content": completion.content,
+                "model": completion.model,
+                "latency_s": completion.latency_s,
+            },
             "tokens_in": completion.tokens_in,
             "tokens_out": completion.tokens_out,
             "created_at": self._clock(),

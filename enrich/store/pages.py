@@ -27,11 +27,6 @@ def _insert(engine: Engine) -> Any:
     raise UpstreamError(f"the page cache does not support {engine.dialect.name} databases")
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything is stored in UTC (SQLite compares them as text).
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 class PageStore:
     """Page cache on a migrated store Engine."""
 
@@ -64,7 +59,7 @@ class PageStore:
             sha256=row["sha256"],
             bytes_read=len(text.encode("utf-8")),
             elapsed_s=0.0,
-            fetched_at=_aware(row["fetched_at"]),
+            fetched_at=row["fetched_at"],
             from_cache=True,
         )
 

@@ -170,6 +170,7 @@ field_value = Table(
     Column("decided_by", String(200)),
     _ts("decided_at"),
     Column("version", Integer, nullable=False, default=1),  # optimistic locking for reviewers
+    Column("latency_s", Float),  # migration 0003: seconds the LLM call took (model values only)
     Index("ix_field_value_entity_field", "entity_type", "entity_id", "field"),
     Index("ix_field_value_status", "status"),
 )
@@ -312,6 +313,13 @@ merge_proposal = Table(
     _ts("decided_at"),
     Column("decided_by", String(200)),
     UniqueConstraint("keep_account_id", "merge_account_id", name="uq_merge_pair"),
+    # migration 0002: optimistic locking, the cleanup run that proposed it, why it was decided so, and
+    # what the merge did (CRM ids merged; contacts, activities and values moved) for the audit trail
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
+    Column("run_id", Integer, ForeignKey("run.id")),
+    Column("reason", Text),
+    Column("merged_crm_ids", JSON),
+    Column("result", JSON),
 )
 
 run_lock = Table(

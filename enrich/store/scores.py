@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, exists, func, insert, or_, select, update
 
+from enrich.clock import Clock, utc_now
 from enrich.store.conflicts import conflict_insert
+from enrich.store.runs import begin_run
 from enrich.store.schema import account, activity, contact, run, score
 from scoring.engagement import Activity
 from scoring.engine import score_account
@@ -31,17 +33,12 @@ from scoring.ruleset import Ruleset
 from scoring.score import Score
 
 BATCH_SIZE = 500
-Clock = Callable[[], datetime]
 _LIVE = account.c.merged_into_id.is_(None)
 _SCORE_COLUMNS = tuple(
     column.name
     for column in score.columns
     if column.name not in {"id", "entity_type", "entity_id", "ruleset_name"}
 )
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -276,12 +273,7 @@ def score_store(
             "changed_only": changed_only,
             "max_activity_id": watermark,
         }
-        run_id = int(
-            conn.execute(
-                insert(run).returning(run.c.id),
-                {"kind": "score", "status": "running", "started_at": started, "counts": {}, "detail": detail},
-            ).scalar_one()
-        )
+        run_id = begin_run(conn, "score", now=started, detail=detail)
         changed = changed_account_ids(conn, ruleset) if changed_only else None
     summary = ScoreRunSummary(run_id, str(ruleset.ref), ruleset.ref.sha256, as_of, changed_only)
     batches: Iterable[list[int]] = (

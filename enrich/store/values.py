@@ -8,7 +8,8 @@ from; nothing is overwritten, history is kept through statuses (``accepted``, ``
    (0). Within a rank, higher confidence wins, then the newer observation.
 2. Accepting a value supersedes the accepted values *of the same rank* that differ from it; values of
    other ranks stay accepted (a reviewer's edit does not erase what the CRM said).
-3. CRM values are the CRM's: an evidence-source value never replaces an accepted CRM or reviewer value.
+3. CRM values are the CRM's: an evidence-source value never replaces an accepted CRM or reviewer value,
+   nor an evidence-source value a reviewer approved (``decided_by`` set).
    Asked to accept one that disagrees, ``record_value`` stores it as ``pending_review`` with the reason
    "conflicts with CRM value …" (or "… reviewer value …"), so a person decides. One that agrees is
    stored as accepted, as corroboration.
@@ -50,7 +51,7 @@ class Candidate:
     """
 
     field: str
-    value: JsonValue
+    value: JsonValue | None  # None only on a rejected model answer that stated no usable value
     value_text: str | None
     confidence: float
     source_kind: str
@@ -70,6 +71,7 @@ class Candidate:
     tokens_out: int | None = None
     cost_usd: float | None = None
     reason: str | None = None
+    latency_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.source_kind not in SOURCE_RANKS:
@@ -142,7 +144,8 @@ def record_value(
     """Insert a value and apply the rules of the module doc; returns the new row's id.
 
     The stored status can differ from ``status``: an evidence-source value asked to be ``accepted``
-    that disagrees with an accepted CRM or reviewer value is stored as ``pending_review`` (rule 3).
+    that disagrees with an accepted CRM or reviewer value, or with a value a reviewer approved, is
+    stored as ``pending_review`` (rule 3).
     When the stored status is ``accepted``, differing accepted values of the same rank become
     ``superseded`` and, for accounts, the column cache is refreshed.
     """
@@ -151,7 +154,11 @@ def record_value(
     accepted = _rows(conn, entity_type, [entity_id], field=candidate.field, statuses=("accepted",))
     rank = source_rank(candidate.source_kind)
     if status == "accepted" and rank == 0:
-        guards = [row for row in accepted if row.rank > 0 and row.candidate.value != candidate.value]
+        guards = [
+            row
+            for row in accepted
+            if (row.rank > 0 or row.decided_by is not None) and row.candidate.value != candidate.value
+        ]
         if guards:
             guard = max(guards, key=StoredValue.preference)
             label = "CRM" if guard.candidate.source_kind == "crm" else "reviewer"

@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
+from enrich.clock import Clock, utc_now
 from enrich.errors import ConflictError, InputError
 from enrich.review import (
     SORT_KEYS,
@@ -42,10 +43,11 @@ from enrich.review import (
     reject,
     undo,
 )
-from enrich.review.queue import history, utc_now
+from enrich.review.queue import history
 from enrich.web.auth import DEFAULT_HASHER, LoginThrottle, authenticate, is_active_reviewer
 from enrich.web.csrf import CSRF_FIELD, csrf_token_matches
 from enrich.web.detail import host_of, load_value_detail
+from enrich.web.merges import add_merge_routes
 from enrich.web.session import Session, SessionCookies
 
 HERE = Path(__file__).resolve().parent
@@ -69,7 +71,7 @@ class WebConfig:
     secret_key: bytes
     secure_cookies: bool = True
     scorer: AccountScorer | None = None
-    clock: Callable[[], datetime] = utc_now
+    clock: Clock = utc_now
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     password_hasher: PasswordHasher = DEFAULT_HASHER
     session_max_age_s: int = 8 * 3600
@@ -313,6 +315,7 @@ def create_app(config: WebConfig) -> FastAPI:
         request.state.session.add_flash(f"Undid event {event_id} (event {decision.event_id}).")
         return RedirectResponse(safe_next(_form_text(form, "next"), "/history"), status_code=303)
 
+    add_merge_routes(app, render)
     return app
 
 
@@ -328,8 +331,6 @@ def _templates(clock: Callable[[], datetime]) -> Jinja2Templates:
 def _age(now: datetime, moment: datetime | None) -> str:
     if moment is None:
         return ""
-    if moment.tzinfo is None:  # SQLite returns stored UTC times without their zone
-        now = now.replace(tzinfo=None)
     seconds = max(0, int((now - moment).total_seconds()))
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
