@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from enrich.clock import Clock, utc_now
 from enrich.errors import ConflictError, LockHeld
 from enrich.store.conflicts import conflict_insert
 from enrich.store.jobs import process_alive
@@ -37,11 +38,6 @@ from enrich.store.schema import run_lock
 CLEANUP_LOCK = "cleanup"
 DEFAULT_LEASE = timedelta(minutes=2)
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class LockLost(ConflictError):

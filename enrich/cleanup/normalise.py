@@ -25,9 +25,9 @@ from collections.abc import Callable
 
 from enrich.cleanup.industries import IndustryVocabulary
 from enrich.cleanup.model import AccountSnapshot, Action, FieldChange, FieldState, Flag
-from enrich.crm.countries import country_code
+from enrich.countries import require_country_code
 from enrich.crm.domains import registrable_domain
-from enrich.crm.numbers import NumRange, parse_number
+from enrich.numbers import NumRange, parse_crm_number
 from enrich.store.values import JsonValue
 
 _Propose = Callable[[FieldState, JsonValue, str, float], None]
@@ -133,7 +133,7 @@ def proper_case(name: str) -> str | None:
 def _country(state: FieldState, propose: _Propose, flag: _Flag) -> None:
     text = state.value if isinstance(state.value, str) else str(state.value)
     try:
-        code = country_code(text)
+        code = require_country_code(text)
     except ValueError:
         flag(state, f"unknown country {text!r}: not an ISO 3166 country name or code")
         return
@@ -157,7 +157,7 @@ def _number(state: FieldState, propose: _Propose, flag: _Flag) -> None:
         return
     text = str(value)
     try:
-        parsed = parse_number(text)
+        parsed = parse_crm_number(text)
     except ValueError as error:
         flag(state, f"{state.field} cannot be read as a number: {error}")
         return

@@ -6,17 +6,17 @@ with :class:`~enrich.errors.LockHeld`), records a ``cleanup`` run, writes the pl
 agent research the stale values (the ``research`` callable the CLI passes in: ``run_enrichment``),
 re-scores every affected account and finishes the run with its counts. A run killed half-way leaves
 its finished transactions and nothing half-done; the next run takes the lock over, marks the killed
-run ``failed`` and, planning again from the store, finishes the job.
+run ``killed`` and, planning again from the store, finishes the job.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, select, update
 
 from enrich.cleanup.apply import ACTOR, ApplyCounts, apply_merges, apply_values, pending_from_cleanup
 from enrich.cleanup.industries import IndustryVocabulary
@@ -26,15 +26,11 @@ from enrich.cleanup.model import CleanupPlan
 from enrich.cleanup.plan import CleanupOptions, Progress, plan_cleanup, planned_columns
 from enrich.cleanup.rescore import Standing, compare, standings
 from enrich.cleanup.stale import StaleOutcome, queue_research, reconcile
+from enrich.clock import Clock, utc_now
 from enrich.store.merges import count_pending_merges
+from enrich.store.runs import KILLED, begin_run
 from enrich.store.schema import run
 from scoring.ruleset import Ruleset
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -262,18 +258,7 @@ def _start_run(
         "actor": ACTOR,
     }
     with engine.begin() as conn:
-        return int(
-            conn.execute(
-                insert(run).returning(run.c.id),
-                {
-                    "kind": "cleanup",
-                    "status": "running",
-                    "started_at": started,
-                    "counts": {},
-                    "detail": detail,
-                },
-            ).scalar_one()
-        )
+        return begin_run(conn, "cleanup", now=started, detail=detail)
 
 
 def _finish_run(engine: Engine, summary: CleanupSummary) -> None:
@@ -305,7 +290,5 @@ def _mark_abandoned(engine: Engine, dead_owner: str, new_owner: str, now: dateti
             if isinstance(detail, dict) and detail.get("lock_owner") == dead_owner:
                 note = detail | {"ended": f"killed or hung; its lock was taken over by {new_owner}"}
                 conn.execute(
-                    update(run)
-                    .where(run.c.id == run_id)
-                    .values(status="failed", finished_at=now, detail=note)
+                    update(run).where(run.c.id == run_id).values(status=KILLED, finished_at=now, detail=note)
                 )

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from enrich.cleanup.model import AccountSnapshot, FieldState
-from enrich.crm.numbers import NumRange, parse_number
+from enrich.numbers import NumRange, parse_crm_number
 from enrich.store.schema import account, activity, contact, field_value
 from enrich.store.values import FIRMOGRAPHIC_FIELDS, RANGE_FIELDS, JsonValue, StoredValue, current_values
 
@@ -145,7 +145,7 @@ def _column_value(row: Any, name: str) -> JsonValue | None:
     if value is None and name in RANGE_FIELDS and row[f"{name}_range"]:
         text = str(row[f"{name}_range"])
         try:
-            parsed = parse_number(text)
+            parsed = parse_crm_number(text)
         except ValueError:
             return text
         return parsed.as_json() if isinstance(parsed, NumRange) else parsed

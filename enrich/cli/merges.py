@@ -20,8 +20,8 @@ from rich.text import Text
 from enrich.cleanup.merge import apply_merge, reject_merge
 from enrich.cli.context import app_context, clean_text
 from enrich.cli.review import ActorOption, ReasonOption, _actor, load_account_scorer
+from enrich.clock import utc_now
 from enrich.errors import InputError
-from enrich.review.queue import utc_now
 from enrich.store.merges import MergeItem, compare_accounts, get_merge, list_merges
 
 merges_app = typer.Typer(

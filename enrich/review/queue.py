@@ -8,7 +8,6 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import Connection, Row, func, or_, select
 
-from enrich.clock import utc_now as utc_now  # re-exported: enrich/cli/merges.py imports it here
 from enrich.store.schema import account, contact, field_value, review_event
 from enrich.store.values import JsonValue, display_value
 
