@@ -161,10 +161,17 @@ def account_record(
     """The account's fields as the engine reads them.
 
     ``columns`` maps account column names to values (a row of the ``account`` table will do, including
-    ``custom`` and the ``*_range`` columns). Blank strings count as missing; an exact number that is
-    missing is replaced by its range when the range column parses.
+    ``custom`` and the ``*_range`` columns). Blank strings, and text in a number column, count as
+    missing; an exact number that is missing is replaced by its range when the range column parses.
     """
     record: Record = {name: _present(columns.get(name)) for name in ACCOUNT_FIELDS}
+    for name, spec in ACCOUNT_FIELDS.items():
+        # A number column holding text ("1.200" written by another tool into SQLite's loose integer
+        # column) is not guessed at: it counts as missing, and `leadscore cleanup` normalises it.
+        value = record[name]
+        readable = isinstance(value, int | float | NumRange) and not isinstance(value, bool)
+        if spec.type.is_numeric and value is not None and not readable:
+            record[name] = None
     for name, range_column in RANGE_COLUMNS.items():
         if record[name] is None and isinstance(range_text := columns.get(range_column), str):
             record[name] = parse_range(range_text)

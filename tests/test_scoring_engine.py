@@ -302,3 +302,11 @@ def test_filling_a_field_never_lowers_fit_when_rules_only_add(
     before, after = fit_of(ruleset, partial), fit_of(ruleset, filled)
     assert after.value >= before.value
     assert before.low <= after.low and after.high <= before.high  # knowing more only narrows the range
+
+
+def test_text_in_a_number_column_counts_as_missing_instead_of_crashing(mittelstand: Ruleset) -> None:
+    """SQLite keeps "1.200" written by another tool as text in an integer column; it is not guessed at."""
+    record = account_record({"name": "Dirty GmbH", "employee_count": "1.200", "industry": "Maschinenbau"})
+    assert record["employee_count"] is None
+    result = score_account(mittelstand, record, as_of=AS_OF)
+    assert "employee_count" in {item.field for item in result.explanation.missing}
