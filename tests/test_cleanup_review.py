@@ -49,6 +49,8 @@ def test_merges_list_show_approve_and_reject_from_the_terminal(
     store: Engine, sqlite_url: str, run_cli: Cli
 ) -> None:
     keep, twin, first, second = proposals(store)
+    status = run_cli("--db", sqlite_url, "status", "--json")
+    assert json.loads(status.stdout)["pending_merges"] == 2, "status counts the merges awaiting review"
     listed = run_cli("--db", sqlite_url, "merges", "list", "--json")
     assert [item["id"] for item in json.loads(listed.stdout)] == [first, second], "most similar first"
     shown = run_cli("--db", sqlite_url, "merges", "show", str(first))

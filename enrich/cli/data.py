@@ -41,7 +41,7 @@ def status(
     table = Table(title="leadscore store", show_header=True)
     table.add_column("what")
     table.add_column("count", justify="right")
-    for key in ("accounts", "contacts", "activities", "pending_review", "scored_accounts"):
+    for key in ("accounts", "contacts", "activities", "pending_review", "pending_merges", "scored_accounts"):
         table.add_row(key.replace("_", " "), str(report[key]))
     app_ctx.console.print(table)
     missing = Table(title="missing account fields", show_header=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, select
 
-from enrich.store.schema import account, activity, contact, field_value, score
+from enrich.store.schema import account, activity, contact, field_value, merge_proposal, score
 
 # Fields whose absence matters for scoring and enrichment; ranges count as present.
 REPORTED_FIELDS: tuple[str, ...] = (
@@ -38,6 +38,12 @@ def store_status(engine: Engine) -> dict[str, Any]:
             "activities": conn.scalar(select(func.count()).select_from(activity)) or 0,
             "pending_review": conn.scalar(
                 select(func.count()).select_from(field_value).where(field_value.c.status == "pending_review")
+            )
+            or 0,
+            "pending_merges": conn.scalar(
+                select(func.count())
+                .select_from(merge_proposal)
+                .where(merge_proposal.c.status == "pending_review")
             )
             or 0,
             "scored_accounts": conn.scalar(
