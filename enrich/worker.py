@@ -32,6 +32,7 @@ from enrich.llm.smart_fields import SmartField
 from enrich.research import EXTRA_FACTS, Outcome, Target, research_account
 from enrich.store import jobs
 from enrich.store.jobs import Lease
+from enrich.store.pages import record_refusals
 from enrich.store.research_log import record_value_once
 from enrich.store.runs import begin_run, close_killed_runs, run_owner
 from enrich.store.schema import account, contact, field_value, page, run
@@ -224,6 +225,7 @@ def _record(engine: Engine, lease: Lease, outcome: Outcome, *, run_id: int, now:
         ]
         for url, kind in outcome.page_kinds.items():
             conn.execute(update(page).where(page.c.url == url).values(classification=kind))
+        record_refusals(conn, outcome.refused, now=now)
         error = outcome.problem if not outcome.values else None
         jobs.finish(conn, lease, now=now, error=error)
         stored = dict(

@@ -116,6 +116,10 @@ def test_a_dripping_page_is_cut_at_the_time_cap_and_the_rest_of_the_site_still_c
     assert in_force(store, HOST, "city") == [("Leeds", "accepted")]
     assert job_of(store, HOST)["last_error"] is None
     assert provenance_problems(store) == []
+    shown = run_cli("--db", one_account, "provenance", HOST)
+    assert shown.exit_code == 0, shown.output
+    flat = " ".join(shown.stdout.split())
+    assert "pages not read" in flat and f"https://{HOST}/about.html" in flat and "time" in flat, flat
 
 
 def test_429_with_retry_after_is_waited_out_and_then_the_page_is_used(

@@ -24,7 +24,7 @@ from enrich.gaps import RESEARCHABLE_FIELDS
 from enrich.llm.research import SmartFieldResearcher
 from enrich.llm.smart_fields import SmartField, all_smart_fields
 from enrich.store.llm_cache import SqlLLMCache
-from enrich.store.pages import PageStore
+from enrich.store.pages import PageStore, refused_pages
 from enrich.store.schema import account
 from enrich.store.scores import score_store
 from enrich.store.values import display_value, values_for
@@ -359,3 +359,13 @@ def provenance(
             row.observed_at.strftime("%Y-%m-%d"),
         )
     app_ctx.console.print(table)
+    with engine.connect() as conn:
+        domain = conn.scalar(select(account.c.domain).where(account.c.id == account_id))
+        refused = refused_pages(conn, domain) if domain and field is None else []
+    if refused:
+        pages = Table(title="pages not read", show_lines=False)
+        for column in ("url", "why", "when"):
+            pages.add_column(column, overflow="fold")
+        for url, reason, moment in refused:
+            pages.add_row(clean_text(url), clean_text(reason), moment.strftime("%Y-%m-%d"))
+        app_ctx.console.print(pages)

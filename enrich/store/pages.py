@@ -6,10 +6,11 @@ Writes are upserts, so storing the same page twice, or from two workers, leaves 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
@@ -96,3 +97,27 @@ class PageStore:
         with self._engine.connect() as conn:
             found: str | None = conn.scalar(select(blob.c.text).where(blob.c.sha256 == sha256))
         return found
+
+
+def record_refusals(conn: Connection, refusals: Sequence[tuple[str, str]], *, now: datetime) -> None:
+    """Remember why pages were not read (robots.txt, time cap, 404 …) on their ``page`` rows.
+
+    A refused URL without a row gets one with only ``error`` set (no text: never a cache hit); a cached
+    page keeps its text and gains the error. A later successful fetch clears it (``PageStore.store``).
+    """
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    for url, reason in dict(refusals).items():
+        statement = insert(page).values(url=url, error=reason, fetched_at=now.astimezone(UTC))
+        conn.execute(statement.on_conflict_do_update(index_elements=["url"], set_={"error": reason}))
+
+
+def refused_pages(conn: Connection, domain: str) -> list[tuple[str, str, datetime]]:
+    """(URL, reason, time) of the pages on ``domain`` (or its www. host) that were not read."""
+    hosts = (domain, f"www.{domain}")
+    patterns = [f"{scheme}://{host}/%" for scheme in ("https", "http") for host in hosts]
+    rows = conn.execute(
+        select(page.c.url, page.c.error, page.c.fetched_at)
+        .where(page.c.error.is_not(None), or_(*(page.c.url.like(pattern) for pattern in patterns)))
+        .order_by(page.c.url)
+    )
+    return [(row.url, row.error, row.fetched_at) for row in rows]
