@@ -33,6 +33,7 @@ def head_counts(html: str) -> list[tuple[object, str]]:
         ("<p>We are a team of 45.</p>", (45, "exact")),
         ("<p>Acme has 3,182 full-time employees.</p>", (3182, "exact")),
         ("<p>500+ employees across Europe</p>", (500, "at_least")),
+        ("<div><strong>1,400+</strong><span>employees</span></div>", (1400, "at_least")),
         ("<p>between 50 and 100 employees</p>", (ValueRange(50, 100), "range")),
         ("<p>The company employs approximately 3,182 people.</p>", (3182, "approx")),
         ("<table><tr><th>Employees</th><td>3,182</td></tr></table>", (3182, "exact")),

@@ -50,7 +50,9 @@ _NOUN = rf"{_ADJECTIVES}(?:(?P<strong>{_STRONG_NOUN})|(?P<weak>{_WEAK_NOUN}))(?!
 _END_OF_PHRASE = rf"(?=[^\S\n]*(?:[.,;:!)\n]|$|{_WEAK_NOUN}|{_STRONG_NOUN}))"
 
 _EMPLOYEE_PATTERNS = [
-    re.compile(rf"(?:{_QUALIFIER}{_SP})?{_COUNT}{_SP}{_NOUN}", re.I),
+    # After "1,400+" the noun may follow at once: a stats tile (<strong>1,400+</strong><span>employees</span>)
+    # has no space between its inline elements in the visible text.
+    re.compile(rf"(?:{_QUALIFIER}{_SP})?{_COUNT}(?:{_SP}|(?<=\+)){_NOUN}", re.I),
     re.compile(
         rf"(?:between|zwischen){_SP}(?P<num>{NUMBER_PATTERN}){_SP}(?:and|und){_SP}"
         rf"(?P<num2>{NUMBER_PATTERN}){_SP}{_NOUN}",
