@@ -116,6 +116,12 @@ def machine() -> str:
 
 
 def peak_rss_mib() -> float:
+    """This process's own peak RSS: ``VmHWM`` on Linux (``ru_maxrss`` inherits the parent's peak)."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 

@@ -15,10 +15,11 @@ and keeps the original. A flagged value's own row goes to ``pending_review`` wit
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
+import heapq
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -52,14 +53,8 @@ def apply_values(
     engine: Engine, plan: CleanupPlan, *, fence: Fence, now: datetime, run_id: int, counts: ApplyCounts
 ) -> set[int]:
     """Write the changes and review flags, one transaction per account; returns the accounts touched."""
-    by_account: dict[int, tuple[list[FieldChange], list[Flag]]] = defaultdict(lambda: ([], []))
-    for change in plan.changes:
-        by_account[change.account_id][0].append(change)
-    for flag in plan.flags:
-        if flag.action == "review":
-            by_account[flag.account_id][1].append(flag)
     touched: set[int] = set()
-    for account_id, (changes, flags) in sorted(by_account.items()):
+    for account_id, changes, flags in _by_account(plan):
         with engine.begin() as conn:
             fence(conn)
             written: dict[str, int] = {}  # field → the accepted row a change wrote
@@ -77,6 +72,23 @@ def apply_values(
                 refresh_account_columns(conn, account_id, now=now)
                 touched.add(account_id)
     return touched
+
+
+def _by_account(plan: CleanupPlan) -> Iterator[tuple[int, list[FieldChange], list[Flag]]]:
+    """(account, its changes, its review flags) in account order, read from the spooled plan one
+    account at a time (the plan lists each step's proposals in account order)."""
+    changes: Iterable[FieldChange | Flag] = plan.changes
+    review_flags: Iterable[FieldChange | Flag] = (flag for flag in plan.flags if flag.action == "review")
+    merged = heapq.merge(changes, review_flags, key=lambda item: item.account_id)
+    for account_id, items in groupby(merged, key=lambda item: item.account_id):
+        account_changes: list[FieldChange] = []
+        account_flags: list[Flag] = []
+        for item in items:
+            if isinstance(item, FieldChange):
+                account_changes.append(item)
+            else:
+                account_flags.append(item)
+        yield account_id, account_changes, account_flags
 
 
 def apply_merges(

@@ -43,6 +43,7 @@ Pure: data in, data out.
 from __future__ import annotations
 
 import re
+import sys
 from array import array
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -125,14 +126,19 @@ def account_key(snapshot: AccountSnapshot) -> AccountKey:
         snapshot.label,
         name_key(snapshot.name),
         domain,
-        snapshot.country.upper() if snapshot.country else None,
-        city_key(snapshot.city),
+        _shared_text(snapshot.country.upper() if snapshot.country else None),
+        _shared_text(city_key(snapshot.city)),
         read_register(snapshot.register),
         vat,
         snapshot.crm_id is not None,
         snapshot.contacts + snapshot.activities,
         snapshot.created_at,
     )
+
+
+def _shared_text(text: str | None) -> str | None:
+    """Countries and cities repeat across 100k keys: one copy of each (``sys.intern``)."""
+    return sys.intern(text) if text is not None else None
 
 
 @dataclass(frozen=True)
@@ -170,8 +176,16 @@ def find_duplicates(keys: Sequence[AccountKey], *, focus: Collection[int] | None
             if scored is not None and scored[0] >= PROPOSE_AT:
                 best[(low, high)] = _plan(keys[low], keys[high], *scored)
     plans = sorted(best.values(), key=lambda plan: (-plan.similarity, plan.keep_id, plan.merge_id))
-    distinct = int(numpy.unique(numpy.frombuffer(compared, dtype=numpy.int64)).size) if compared else 0
-    return DuplicateResult(plans, distinct, count * (count - 1) // 2, blocks, largest)
+    return DuplicateResult(plans, _distinct(compared), count * (count - 1) // 2, blocks, largest)
+
+
+def _distinct(values: array[int]) -> int:
+    """How many distinct values, sorting them in place (``numpy.unique`` would copy them twice)."""
+    if not values:
+        return 0
+    in_place = numpy.frombuffer(values, dtype=numpy.int64)
+    in_place.sort()
+    return 1 + int(numpy.count_nonzero(in_place[1:] != in_place[:-1]))
 
 
 def score_pair(

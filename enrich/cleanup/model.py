@@ -9,11 +9,13 @@ dry run prints and ``--apply`` writes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from enrich.cleanup.spool import Spool
 from enrich.store.values import JsonValue, display_value
 
 Step = Literal["normalise", "duplicates", "stale", "implausible"]
@@ -191,25 +193,30 @@ class ScoreMove:
 
 @dataclass
 class CleanupPlan:
-    """Every proposal of one cleanup, in the order the steps ran."""
+    """Every proposal of one cleanup, in the order the steps ran (account by account).
+
+    Changes, flags and stale values are spooled (one per value, 150,000 on 100k accounts): read them
+    front to back, as often as needed. Merge proposals are few and stay a list."""
 
     steps: tuple[Step, ...]
     accounts_scanned: int = 0
-    changes: list[FieldChange] = field(default_factory=list)
-    flags: list[Flag] = field(default_factory=list)
+    changes: Spool[FieldChange] = field(default_factory=Spool)
+    flags: Spool[Flag] = field(default_factory=Spool)
     merges: list[MergePlan] = field(default_factory=list)
-    stale: list[StaleValue] = field(default_factory=list)
+    stale: Spool[StaleValue] = field(default_factory=Spool)
     pairs_compared: int = 0
     all_pairs: int = 0
     score_move: ScoreMove | None = None
 
     def counts(self) -> dict[str, int]:
+        changes = Counter(item.action for item in self.changes)  # one pass over each spool
+        flags = Counter(item.action for item in self.flags)
         return {
             "accounts_scanned": self.accounts_scanned,
-            "changes_apply": sum(1 for item in self.changes if item.action == "apply"),
-            "changes_review": sum(1 for item in self.changes if item.action == "review"),
-            "flags_review": sum(1 for item in self.flags if item.action == "review"),
-            "flags_research": sum(1 for item in self.flags if item.action == "research"),
+            "changes_apply": changes["apply"],
+            "changes_review": changes["review"],
+            "flags_review": flags["review"],
+            "flags_research": flags["research"],
             "merges_automatic": sum(1 for item in self.merges if item.automatic),
             "merges_review": sum(1 for item in self.merges if not item.automatic),
             "stale_values": len(self.stale),
@@ -217,13 +224,16 @@ class CleanupPlan:
             "all_pairs": self.all_pairs,
         }
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, lazy: bool = False) -> dict[str, Any]:
+        """The plan as plain data; ``lazy``: the proposals as iterators of dicts, to be written out one
+        at a time (``enrich.cleanup.report.write_json``) rather than held as lists."""
+        listed: Callable[[Iterable[Any]], Iterable[Any]] = iter if lazy else list
         return {
             "steps": list(self.steps),
             "counts": self.counts(),
-            "changes": [item.to_dict() for item in self.changes],
-            "flags": [item.to_dict() for item in self.flags],
-            "merges": [item.to_dict() for item in self.merges],
-            "stale": [item.to_dict() for item in self.stale],
+            "changes": listed(item.to_dict() for item in self.changes),
+            "flags": listed(item.to_dict() for item in self.flags),
+            "merges": listed(item.to_dict() for item in self.merges),
+            "stale": listed(item.to_dict() for item in self.stale),
             "score_move": self.score_move.to_dict() if self.score_move else None,
         }

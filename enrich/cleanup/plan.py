@@ -11,7 +11,7 @@ duplicate detection compares those accounts with all others (an old pair is not 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,25 +61,20 @@ def plan_cleanup(
         if "duplicates" in wants or focus is None
         else iter_snapshots(engine, only=focus)
     )
+    with engine.connect() as conn:
+        waiting = _waiting_proposals(conn)
     for batch in source:
         for snapshot in batch:
             if focus is None or snapshot.account_id in focus:
-                snapshot = _per_account(plan, snapshot, options, vocabulary, now)
+                snapshot = _per_account(plan, snapshot, options, vocabulary, now, waiting)
                 plan.accounts_scanned += 1
             if "duplicates" in wants:
                 keys.append(account_key(snapshot))
         if progress is not None:
             progress(len(batch))
-    with engine.connect() as conn:
-        waiting = _waiting_proposals(conn)
-        states = pair_states(conn) if "duplicates" in wants else {}
-    # what already waits for a reviewer (or a reviewer rejected) is not proposed again
-    plan.changes = [
-        change
-        for change in plan.changes
-        if change.action == "apply" or (change.account_id, change.field, repr(change.after)) not in waiting
-    ]
     if "duplicates" in wants:
+        with engine.connect() as conn:
+            states = pair_states(conn)
         found = find_duplicates(keys, focus=focus)
         # an automatic merge still pending was left by a killed run: it is planned again, to finish it
         plan.merges = [
@@ -136,13 +131,21 @@ def _per_account(
     options: CleanupOptions,
     vocabulary: IndustryVocabulary,
     now: datetime,
+    waiting: Collection[tuple[int, str, str]] = frozenset(),
 ) -> AccountSnapshot:
-    """Run the per-account steps; returns the snapshot as it will be after the applied changes."""
+    """Run the per-account steps; returns the snapshot as it will be after the applied changes.
+
+    A proposal in ``waiting`` (it waits for a reviewer, or a reviewer rejected it) is not made again."""
     wants = set(options.steps)
     flagged: set[str] = set()
     if "normalise" in wants:
         changes, flags = normalise_account(snapshot, vocabulary, accept_threshold=options.accept_threshold)
-        plan.changes.extend(changes)
+        plan.changes.extend(
+            change
+            for change in changes
+            if change.action == "apply"
+            or (change.account_id, change.field, repr(change.after)) not in waiting
+        )
         plan.flags.extend(flags)
         flagged |= {flag.field for flag in flags if flag.action == "review"}
         applied: dict[str, JsonValue] = {c.field: c.after for c in changes if c.action == "apply"}

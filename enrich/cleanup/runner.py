@@ -103,7 +103,8 @@ class CleanupSummary:
             counts["refreshed"] = self.stale.unchanged
         return counts
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, lazy: bool = False) -> dict[str, Any]:
+        """The summary as plain data; ``lazy``: the plan's proposals as iterators (see CleanupPlan)."""
         return {
             "run_id": self.run_id,
             "dry_run": self.dry_run,
@@ -113,7 +114,7 @@ class CleanupSummary:
             "counts": self.counts(),
             "research_run_id": self.research.run_id if self.research else None,
             "taken_over_from": self.taken_over_from,
-            "plan": self.plan.to_dict(),
+            "plan": self.plan.to_dict(lazy=lazy),
         }
 
 

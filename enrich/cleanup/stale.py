@@ -11,7 +11,7 @@ value → it went through confidence/review like any finding; nothing → left a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,7 +74,7 @@ def stale_values(
 
 def queue_research(
     engine: Engine,
-    stale: Sequence[StaleValue],
+    stale: Iterable[StaleValue],
     *,
     industry_accounts: Collection[int] = (),
     now: datetime,
@@ -117,7 +117,7 @@ def queue_research(
 
 
 def reconcile(
-    engine: Engine, stale: Sequence[StaleValue], *, research_run_id: int, started: datetime, now: datetime
+    engine: Engine, stale: Iterable[StaleValue], *, research_run_id: int, started: datetime, now: datetime
 ) -> StaleOutcome:
     """Compare what the research run found with each stale value (see the module doc)."""
     outcome = StaleOutcome()

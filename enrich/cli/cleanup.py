@@ -9,7 +9,9 @@ cleanup while one runs exits 0 with a message; exit 4 when items await review (d
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +23,7 @@ from rich.text import Text
 from enrich.cleanup.industries import IndustryVocabulary, ruleset_industries
 from enrich.cleanup.model import STEPS, Step
 from enrich.cleanup.plan import CleanupOptions
-from enrich.cleanup.report import write_report
+from enrich.cleanup.report import write_json, write_report
 from enrich.cleanup.runner import Cleanup, CleanupSummary, ResearchResult
 from enrich.cli.context import AppContext, app_context, clean_text
 from enrich.cli.enrich import llm_configured, parse_stale_after, run_enrichment
@@ -168,48 +170,69 @@ def cleanup(
     if report is not None:
         write_report(report, summary)
     if as_json:
-        typer.echo(json.dumps(summary.to_dict(), indent=2))
+        _echo_json(summary)
     else:
         _print(app_ctx, summary, report)
     if not summary.dry_run and summary.awaiting_review:
         raise typer.Exit(int(ExitCode.NEEDS_REVIEW))
 
 
-def diff_lines(summary: CleanupSummary) -> list[tuple[str, str]]:
+def _echo_json(summary: CleanupSummary) -> None:
+    """The summary as ``json.dumps(..., indent=2)`` would print it, written in pieces (flat memory)."""
+    pending: list[str] = []
+    size = 0
+
+    def write(text: str) -> None:
+        nonlocal size
+        pending.append(text)
+        size += len(text)
+        if size >= 1 << 16:
+            flush()
+
+    def flush() -> None:
+        nonlocal size
+        typer.echo("".join(pending), nl=False)
+        pending.clear()
+        size = 0
+
+    write_json(write, summary.to_dict(lazy=True))
+    write("\n")
+    flush()
+
+
+def diff_lines(summary: CleanupSummary) -> Iterator[tuple[str, str]]:
     """The plan as a diff, one (action, line) per proposal: ``account: field: before → after (why)``."""
     plan = summary.plan
-    lines: list[tuple[str, str]] = []
     for change in plan.changes:
         item = change.to_dict()
         what = f"{item['account']}: {item['field']}: {item['before']} → {item['after']}"
-        lines.append((change.action, f"{what} ({item['why']}; confidence {change.confidence:.2f})"))
+        yield change.action, f"{what} ({item['why']}; confidence {change.confidence:.2f})"
     for flag in plan.flags:
-        lines.append(
-            (flag.action, f"{flag.account_label}: {flag.field}: {flag.to_dict()['value']} ({flag.why})")
-        )
+        yield flag.action, f"{flag.account_label}: {flag.field}: {flag.to_dict()['value']} ({flag.why})"
     for merge in plan.merges:
         evidence = ", ".join(f"{key} {value}" for key, value in merge.evidence.items() if key != "names")
         what = f"{merge.merge_label}: merge into {merge.keep_label}"
         action = "merge" if merge.automatic else "review"
-        lines.append((action, f"{what} (similarity {merge.similarity:.2f}: {evidence})"))
+        yield action, f"{what} (similarity {merge.similarity:.2f}: {evidence})"
     for stale in plan.stale:
         what = f"{stale.account_label}: {stale.field}: {stale.to_dict()['value']}"
-        lines.append(("research", f"{what} (last checked {stale.checked_at:%Y-%m-%d})"))
-    return lines
+        yield "research", f"{what} (last checked {stale.checked_at:%Y-%m-%d})"
 
 
 def _print(app_ctx: AppContext, summary: CleanupSummary, report: Path | None) -> None:
     console = app_ctx.console
     plan = summary.plan
-    lines = diff_lines(summary)
     styles = {"apply": "green", "merge": "green", "review": "yellow", "research": "cyan"}
-    for action, line in lines[:SHOWN_LINES]:
+    lines = diff_lines(summary)
+    for action, line in islice(lines, SHOWN_LINES):
         text = Text(f"{action:>8}  ", style=styles.get(action, ""))
         text.append(clean_text(line))
         console.print(text, soft_wrap=True, highlight=False)
-    if len(lines) > SHOWN_LINES:
+    # the rest are only counted: every proposal is in the plan's counts and the report
+    proposals = len(plan.changes) + len(plan.flags) + len(plan.merges) + len(plan.stale)
+    if proposals > SHOWN_LINES:
         where = f"the report {report}" if report else "--report FILE for all of them"
-        console.print(f"… and {len(lines) - SHOWN_LINES} more (see {where})", highlight=False)
+        console.print(f"… and {proposals - SHOWN_LINES} more (see {where})", highlight=False)
     counts = Table(title="dry run: nothing changed" if summary.dry_run else f"cleanup run {summary.run_id}",
                    show_header=False, box=box.SIMPLE_HEAD)  # fmt: skip
     counts.add_column("what")
@@ -228,5 +251,5 @@ def _print(app_ctx: AppContext, summary: CleanupSummary, report: Path | None) ->
         console.print(
             f"took over the lock of a dead run ({clean_text(summary.taken_over_from)})", highlight=False
         )
-    if summary.dry_run and lines:
+    if summary.dry_run and proposals:
         console.print("this was a dry run: run again with --apply to write the changes", highlight=False)
