@@ -24,9 +24,7 @@ import argparse
 import itertools
 import multiprocessing
 import os
-import platform
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -34,6 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from machine_info import machine, peak_rss_mib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -101,28 +101,6 @@ class Row:
     country: str
     register: str | None
     vat_id: str | None
-
-
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{model}; {os.cpu_count()} CPUs; load {load:.1f}; Python {platform.python_version()}"
-
-
-def peak_rss_mib() -> float:
-    """This process's own peak RSS: ``VmHWM`` on Linux (``ru_maxrss`` inherits the parent's peak)."""
-    status = Path("/proc/self/status")
-    if status.is_file():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
 def rss_mib() -> float:

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
-import resource
 import socket
 import subprocess
 import sys
@@ -22,6 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from machine_info import machine, peak_rss_mib
 from sqlalchemy import insert
 
 from enrich.config import Settings
@@ -88,8 +86,8 @@ def main() -> None:
     server.terminate()
     requests = int((server.communicate(timeout=10)[0] or "0").strip().splitlines()[-1])
     ideal = requests * args.latency / args.concurrency
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    peak_mb = peak_rss_mib()
+    print(f"machine: {machine()}")
     print(f"accounts: {summary.accounts_done} researched of {summary.planned} queued, "
           f"{summary.fields_accepted} values accepted, {summary.pending_review} pending review")  # fmt: skip
     print(f"requests: {requests} at {args.latency * 1000:.0f} ms each, concurrency {args.concurrency}")

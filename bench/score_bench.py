@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from machine_info import machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -63,18 +64,6 @@ ASSETS = [
     "legacy-page",
 ]
 KINDS = ["visit", "download", "email_open", "email_click", "cta_click", "form_fill"]
-
-
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    python = f"Python {platform.python_version()} ({platform.python_implementation()})"
-    return f"{model}; {os.cpu_count()} CPUs; {python}"
 
 
 def pin_to_one_core() -> str:
