@@ -104,6 +104,11 @@ class StoredValue:
     def rank(self) -> int:
         return source_rank(self.candidate.source_kind)
 
+    @property
+    def protected(self) -> bool:
+        """A CRM or reviewer value, or one a reviewer approved: the agent never replaces it (rule 3)."""
+        return self.rank > 0 or self.decided_by is not None
+
     def preference(self) -> tuple[int, float, datetime, int]:
         """Sort key, best last: rank, then confidence, then newest."""
         return (self.rank, self.candidate.confidence, self.observed_at, self.id)
@@ -154,11 +159,7 @@ def record_value(
     accepted = _rows(conn, entity_type, [entity_id], field=candidate.field, statuses=("accepted",))
     rank = source_rank(candidate.source_kind)
     if status == "accepted" and rank == 0:
-        guards = [
-            row
-            for row in accepted
-            if (row.rank > 0 or row.decided_by is not None) and row.candidate.value != candidate.value
-        ]
+        guards = [row for row in accepted if row.protected and row.candidate.value != candidate.value]
         if guards:
             guard = max(guards, key=StoredValue.preference)
             label = "CRM" if guard.candidate.source_kind == "crm" else "reviewer"
