@@ -20,6 +20,7 @@ from sqlalchemy import Engine, RowMapping, select
 
 from enrich.sitehost import SiteHost, serve_sites
 from enrich.store.schema import account, blob, field_value, job, page
+from tests.crm_support import import_json
 from tests.fetch_servers import Reply, html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,19 +60,27 @@ def import_accounts(
     run_cli: Callable[..., Any], url: str, directory: Path, rows: Sequence[Mapping[str, object]]
 ) -> None:
     """Import accounts through ``leadscore import accounts --preset generic`` (``crm_id`` defaults)."""
-    numbered = [{"crm_id": f"A-{index}", **row} for index, row in enumerate(rows, 1)]
-    path = _write_csv(directory / "accounts.csv", ACCOUNT_COLUMNS, numbered)
-    result = run_cli("--db", url, "import", "accounts", path, "--preset", "generic", "--json")
-    assert result.exit_code == 0, result.output
+    _import_rows(run_cli, url, directory, "accounts", ACCOUNT_COLUMNS, "A", rows)
 
 
 def import_contacts(
     run_cli: Callable[..., Any], url: str, directory: Path, rows: Sequence[Mapping[str, object]]
 ) -> None:
-    numbered = [{"crm_id": f"C-{index}", **row} for index, row in enumerate(rows, 1)]
-    path = _write_csv(directory / "contacts.csv", CONTACT_COLUMNS, numbered)
-    result = run_cli("--db", url, "import", "contacts", path, "--preset", "generic", "--json")
-    assert result.exit_code == 0, result.output
+    _import_rows(run_cli, url, directory, "contacts", CONTACT_COLUMNS, "C", rows)
+
+
+def _import_rows(
+    run_cli: Callable[..., Any],
+    url: str,
+    directory: Path,
+    entity: str,
+    columns: Sequence[str],
+    id_prefix: str,
+    rows: Sequence[Mapping[str, object]],
+) -> None:
+    numbered = [{"crm_id": f"{id_prefix}-{index}", **row} for index, row in enumerate(rows, 1)]
+    path = _write_csv(directory / f"{entity}.csv", columns, numbered)
+    import_json(run_cli, url, entity, path, "--preset", "generic")
 
 
 def route_fetches(monkeypatch: pytest.MonkeyPatch, connect_to: str, **settings: str) -> dict[str, str]:
