@@ -112,6 +112,62 @@ def test_a_forced_recheck_takes_fresh_pages_from_the_cache_and_stores_no_duplica
     assert max(observations.values()) == 1
 
 
+FAST = ("quayside-freight.com", "harbourline-freight.com")
+SLOW = "tidewater-freight.com"
+
+
+def _stop_mid_flight(
+    sites: SiteServer,
+    run_cli: Callable[..., Any],
+    sqlite_url: str,
+    store: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    stop: signal.Signals,
+) -> subprocess.Popen[bytes]:
+    """Run ``enrich`` in a process over two fast sites and one slow one; send ``stop`` while the slow
+    one is still being read and the fast ones are done. Returns the ended process."""
+    for index, domain in enumerate(FAST):
+        sites.route(domain, "/", company_page(domain.split(".")[0], 40 + index))
+    page = company_page("Tidewater", 77)
+    sites.route(SLOW, "/", Reply(body=page.body, content_type=page.content_type, drip_s=0.05), page)
+    import_accounts(
+        run_cli, sqlite_url, tmp_path, [{"name": domain, "domain": domain} for domain in (*FAST, SLOW)]
+    )
+    env = route_fetches(monkeypatch, sites.connect_to(), TIMEOUT_S="120")
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "from enrich.cli.main import main; raise SystemExit(main())",
+         "--db", sqlite_url, "enrich", "--json", "--no-llm", "--concurrency", "3"],
+        cwd=tmp_path, env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        _wait_for(lambda: sites.hits[(SLOW, "/")] == 1, "the worker to start on the slow site")
+        _wait_for(
+            lambda: all(job_of(store, domain)["state"] == "done" for domain in FAST), "the fast accounts"
+        )
+        assert worker.poll() is None, "the worker must still be mid-flight on the slow site"
+    finally:
+        worker.send_signal(stop)
+        try:
+            worker.wait(timeout=20)
+        finally:
+            worker.kill()
+    assert values(store, SLOW) == [], "nothing half-written for the account in flight"
+    kept = {domain: in_force(store, domain, "employee_count") for domain in FAST}
+    assert kept == {FAST[0]: [(40, "accepted")], FAST[1]: [(41, "accepted")]}, "finished accounts are kept"
+    return worker
+
+
+def _resume_finishes_the_slow_account(run_cli: Callable[..., Any], sqlite_url: str, store: Engine,
+                                      sites: SiteServer) -> None:  # fmt: skip
+    resumed = enrich(run_cli, sqlite_url)  # no waiting for the 10-minute lease
+    assert resumed.summary["accounts_done"] == 1
+    assert in_force(store, SLOW, "employee_count") == [(77, "accepted")]
+    assert job_of(store, SLOW)["state"] == "done" and job_of(store, SLOW)["attempts"] == 2
+    assert [sites.hits[(domain, "/")] for domain in FAST] == [1, 1], "finished accounts are not redone"
+    assert max(_observations(store).values()) == 1, "no value is stored twice"
+
+
 def test_a_worker_killed_mid_run_loses_nothing_and_the_next_run_finishes_without_duplicates(
     sites: SiteServer,
     run_cli: Callable[..., Any],
@@ -120,42 +176,26 @@ def test_a_worker_killed_mid_run_loses_nothing_and_the_next_run_finishes_without
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    fast = ("quayside-freight.com", "harbourline-freight.com")
-    slow = "tidewater-freight.com"
-    for index, domain in enumerate(fast):
-        sites.route(domain, "/", company_page(domain.split(".")[0], 40 + index))
-    page = company_page("Tidewater", 77)
-    sites.route(slow, "/", Reply(body=page.body, content_type=page.content_type, drip_s=0.05), page)
-    import_accounts(
-        run_cli, sqlite_url, tmp_path, [{"name": domain, "domain": domain} for domain in (*fast, slow)]
-    )
-    env = route_fetches(monkeypatch, sites.connect_to(), TIMEOUT_S="120")
-    worker = subprocess.Popen(
-        [sys.executable, "-c", "from enrich.cli.main import main; main()",
-         "--db", sqlite_url, "enrich", "--json", "--no-llm", "--concurrency", "3"],
-        cwd=tmp_path, env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        _wait_for(lambda: sites.hits[(slow, "/")] == 1, "the worker to start on the slow site")
-        _wait_for(
-            lambda: all(job_of(store, domain)["state"] == "done" for domain in fast), "the fast accounts"
-        )
-        assert worker.poll() is None, "the worker must still be mid-flight on the slow site"
-    finally:
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=10)
-    killed = job_of(store, slow)
+    worker = _stop_mid_flight(sites, run_cli, sqlite_url, store, tmp_path, monkeypatch, signal.SIGKILL)
+    killed = job_of(store, SLOW)
     assert (killed["state"], killed["lease_owner"].rsplit(":", 1)[1]) == ("leased", str(worker.pid))
-    assert values(store, slow) == [], "nothing half-written for the account in flight"
-    kept = {domain: in_force(store, domain, "employee_count") for domain in fast}
-    assert kept == {fast[0]: [(40, "accepted")], fast[1]: [(41, "accepted")]}, "finished accounts are kept"
+    _resume_finishes_the_slow_account(run_cli, sqlite_url, store, sites)  # the owner's process is gone
 
-    resumed = enrich(run_cli, sqlite_url)  # no waiting for the 10-minute lease: the owner's process is gone
-    assert resumed.summary["accounts_done"] == 1
-    assert in_force(store, slow, "employee_count") == [(77, "accepted")]
-    assert job_of(store, slow)["state"] == "done" and job_of(store, slow)["attempts"] == 2
-    assert [sites.hits[(domain, "/")] for domain in fast] == [1, 1], "finished accounts are not redone"
-    assert max(_observations(store).values()) == 1, "no value is stored twice"
+
+def test_ctrl_c_mid_run_gives_the_account_back_and_the_next_run_finishes_it(
+    sites: SiteServer,
+    run_cli: Callable[..., Any],
+    sqlite_url: str,
+    store: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    worker = _stop_mid_flight(sites, run_cli, sqlite_url, store, tmp_path, monkeypatch, signal.SIGINT)
+    assert worker.returncode == 130
+    assert worker.stderr is not None and b"interrupted: nothing half-written" in worker.stderr.read()
+    released = job_of(store, SLOW)
+    assert (released["state"], released["lease_owner"]) == ("queued", None), "the lease is given back"
+    _resume_finishes_the_slow_account(run_cli, sqlite_url, store, sites)
 
 
 def test_a_lost_lease_discards_that_workers_results(store: Engine) -> None:

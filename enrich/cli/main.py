@@ -70,6 +70,9 @@ cleanup.register(app)
 merges.register(app)
 
 
+INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
+
+
 def _report(err: LeadscoreError, console: Console) -> None:
     console.print(f"[bold red]error:[/] {clean_text(err)}", highlight=False, markup=True)
     if isinstance(err, InputError):
@@ -90,12 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         code = 0
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        if code == INTERRUPTED:  # Typer turns Ctrl-C into exit code 130 before it reaches us
+            err_console.print("interrupted: nothing half-written; run the command again to resume")
     except LeadscoreError as err:
         _report(err, err_console)
         code = int(err.exit_code)
-    except KeyboardInterrupt:
-        err_console.print("interrupted: nothing half-written; run the command again to resume")
-        code = 130
     if argv is None:
         sys.exit(code)
     return code
